@@ -1,0 +1,96 @@
+"""Numerical building blocks shared by the catalog, written against the array API.
+
+Each helper exists because the obvious formula loses accuracy somewhere; the
+docstring says where. Python scalars go in operators, never as arguments to ``xp``
+functions, because not every namespace accepts them there.
+"""
+
+from __future__ import annotations
+
+from .namespace import Array, Namespace
+
+__all__ = [
+    "exp_neg_half_square",
+    "log1pexp",
+    "nonnegative",
+    "nonpositive",
+    "sigmoid",
+    "sigmoid_pair",
+    "split",
+    "two_product",
+]
+
+
+def nonpositive(x: Array, xp: Namespace) -> Array:
+    """``min(x, 0)``: feed this to an exponential branch so that it cannot overflow."""
+    return xp.minimum(x, xp.zeros_like(x))
+
+
+def nonnegative(x: Array, xp: Namespace) -> Array:
+    """``max(x, 0)``."""
+    return xp.maximum(x, xp.zeros_like(x))
+
+
+def sigmoid_pair(x: Array, xp: Namespace) -> tuple[Array, Array]:
+    """``(sigma(x), sigma(-x))``, each with full relative accuracy.
+
+    With ``e = exp(-|x|)`` (never overflows) the two are ``1/(1+e)`` and ``e/(1+e)``
+    in some order; computing ``1 - sigma`` by subtraction would lose the small one.
+    """
+    e = xp.exp(-xp.abs(x))
+    big = 1 / (1 + e)
+    small = e * big
+    positive = x >= 0
+    return xp.where(positive, big, small), xp.where(positive, small, big)
+
+
+def sigmoid(x: Array, xp: Namespace) -> Array:
+    """The logistic function with full relative accuracy in both tails."""
+    return sigmoid_pair(x, xp)[0]
+
+
+def log1pexp(x: Array, xp: Namespace) -> Array:
+    """``log(1 + exp(x))`` (softplus) without overflow or underflow.
+
+    ``max(x, 0) + log1p(exp(-|x|))`` is exact to rounding at both ends: e^x for
+    x -> -inf, x + e^-x for x -> +inf.
+    """
+    return nonnegative(x, xp) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
+def split(x: Array, xp: Namespace) -> tuple[Array, Array]:
+    """Dekker's split ``x = hi + lo`` with ``hi`` holding half the significand bits.
+
+    Products of halves are exact, which :func:`two_product` needs. Only valid for
+    ``|x|`` well below the overflow threshold (callers clamp first).
+    """
+    factor = 134217729.0 if x.dtype == xp.float64 else 4097.0  # 2**27 + 1, 2**12 + 1
+    scaled = x * factor
+    hi = scaled - (scaled - x)
+    return hi, x - hi
+
+
+def two_product(a: Array, b: Array, xp: Namespace) -> tuple[Array, Array]:
+    """``a * b = p + e`` exactly, with ``p`` the rounded product (no FMA needed).
+
+    Use it where a product feeds an exponential: ``exp(a*b)`` is then
+    ``exp(p) * exp(e)``, and the rounding error of ``a*b`` is not magnified.
+    """
+    p = a * b
+    a_hi, a_lo = split(a, xp)
+    b_hi, b_lo = split(b, xp)
+    e = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    return p, e
+
+
+def exp_neg_half_square(x: Array, xp: Namespace) -> Array:
+    """``exp(-x**2 / 2)`` to full accuracy (the Gaussian kernel of GELU and friends).
+
+    ``x*x`` rounds with an error up to half an ulp of ``x**2``, which ``exp`` turns
+    into a relative error of ``x**2/2`` ulps (hundreds near x = 38). Splitting the
+    square exactly avoids that. ``|x|`` is clamped where the result is 0 anyway.
+    """
+    limit = 40.0 if x.dtype == xp.float64 else 15.0
+    clamped = xp.clip(x, -limit, limit) if hasattr(xp, "clip") else x
+    square, error = two_product(clamped, clamped, xp)
+    return xp.exp(-0.5 * square) * xp.exp(-0.5 * error)

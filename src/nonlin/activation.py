@@ -1,0 +1,535 @@
+"""The :class:`Activation` base class, parameters, and registration.
+
+An activation subclasses :class:`Activation` as a frozen dataclass and implements
+hooks that receive the array and its namespace ``xp``:
+
+* elementwise: ``_f``, ``_df``, ``_d2f`` (and ``_derivatives`` when one pass can share work);
+* not elementwise: ``_f``, ``_vjp`` and ``_jvp``.
+
+The public methods (``fn``/``__call__``, ``grad``, ``grad2``, ``vjp``, ``jvp``,
+``derivatives``) validate the input, pick the working dtype (design.md, section 3),
+call the hook and give the result back in the input's dtype.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, ClassVar, TypeVar
+
+from .errors import InputError, ParameterError
+from .namespace import Array, Namespace, Prepared, prepare, prepare_like, quiet
+from .spec import format_literal
+
+__all__ = [
+    "Activation",
+    "check_axis",
+    "ParamSpec",
+    "Traits",
+    "normalize_name",
+    "param",
+    "register",
+    "registered_classes",
+]
+
+A = TypeVar("A", bound="Activation")
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """How one parameter is checked: its type, bounds and allowed values."""
+
+    kind: type = float
+    gt: float | None = None
+    ge: float | None = None
+    lt: float | None = None
+    le: float | None = None
+    allow_inf: bool = False
+    allow_none: bool = False
+    choices: tuple[Any, ...] | None = None
+    convert: Callable[[Any], Any] | None = None
+    doc: str = ""
+
+    def check(self, owner: str, name: str, value: Any) -> Any:
+        """Return ``value`` converted to the parameter's type, or raise ParameterError."""
+        where = f"{owner}: parameter {name!r}"
+        if value is None:
+            if self.allow_none:
+                return None
+            raise ParameterError(f"{where} cannot be None; {self.describe()}")
+        if self.convert is not None:
+            value = self.convert(value)
+        if self.choices is not None:
+            if value not in self.choices:
+                options = ", ".join(map(repr, self.choices))
+                raise ParameterError(f"{where} is {value!r}; choose one of {options}")
+            return value
+        if self.kind is str:
+            if not isinstance(value, str):
+                raise ParameterError(f"{where} must be a string, not {value!r}")
+            return value
+        if isinstance(value, bool) or not _is_real_number(value):
+            raise ParameterError(
+                f"{where} must be a {self.kind.__name__}, not {type(value).__name__} {value!r}"
+            )
+        number = float(value)
+        if math.isnan(number):
+            raise ParameterError(f"{where} is nan; {self.describe()}")
+        if math.isinf(number) and not self.allow_inf:
+            raise ParameterError(f"{where} is {number}; it must be finite ({self.describe()})")
+        if self.kind is int:
+            if not number.is_integer():
+                raise ParameterError(f"{where} must be a whole number, not {value!r}")
+            converted: Any = int(number)
+        else:
+            converted = number
+        for bound, ok in (
+            (self.gt, lambda b: number > b),
+            (self.ge, lambda b: number >= b),
+            (self.lt, lambda b: number < b),
+            (self.le, lambda b: number <= b),
+        ):
+            if bound is not None and not ok(bound):
+                raise ParameterError(f"{where} is {value!r}; {self.describe()}")
+        return converted
+
+    def describe(self) -> str:
+        """The constraint in words, e.g. 'it must be > 0'."""
+        parts = [
+            f"{symbol} {format_literal(float(bound))}"
+            for symbol, bound in (("> ", self.gt), (">=", self.ge), ("< ", self.lt), ("<=", self.le))
+            if bound is not None
+        ]
+        parts = [" ".join(part.split()) for part in parts]
+        if not parts:
+            return f"it must be a {'finite ' if not self.allow_inf else ''}{self.kind.__name__}"
+        return "it must be " + " and ".join(parts)
+
+
+def _is_real_number(value: Any) -> bool:
+    try:
+        import numbers
+
+        return isinstance(value, numbers.Real)
+    except TypeError:  # pragma: no cover
+        return False
+
+
+def param(default: Any, **constraints: Any) -> Any:
+    """A dataclass field for an activation parameter with its validation rules.
+
+    ``param(1.0, gt=0.0)`` is a float that must be positive; keywords are those of
+    :class:`ParamSpec`.
+    """
+    return field(default=default, metadata={"nonlin": ParamSpec(**constraints)})
+
+
+# --------------------------------------------------------------------------- traits
+
+
+@dataclass(frozen=True)
+class Traits:
+    """What is known about an activation's shape, as data (``describe()`` reports it).
+
+    ``smoothness`` is the number of continuous derivatives: 0 for a continuous
+    function with kinks, ``math.inf`` for an analytic one, -1 for a jump.
+    """
+
+    range: tuple[float, float]
+    monotonic: bool
+    smoothness: float
+    zero_centred: bool
+    self_normalising: bool = False
+    symmetry: str | None = None  # "odd", "even" or None
+
+    @property
+    def bounded(self) -> bool:
+        return math.isfinite(self.range[0]) and math.isfinite(self.range[1])
+
+
+# --------------------------------------------------------------------------- registration
+
+_CLASSES: dict[str, type[Activation]] = {}
+
+
+def normalize_name(name: str) -> str:
+    """The lookup key of a name: lower case, with '_' and '-' and spaces ignored."""
+    return re.sub(r"[\s_\-]", "", name).lower()
+
+
+def registered_classes() -> Mapping[str, type[Activation]]:
+    """Normalised canonical name -> class, in registration (catalog) order."""
+    return _CLASSES
+
+
+def register(
+    name: str | Callable[..., Any] | None = None, *, suffix_param: str | None = None
+) -> Any:
+    """Register an activation class (or a plain function) under a canonical name.
+
+    As a class decorator, ``@register("elu")``. A plain function ``f(x)`` becomes an
+    elementwise activation with numerical derivatives: ``nl.register(my_fn)``.
+    ``suffix_param`` lets ``name:value`` set that parameter (``maxout:3``).
+    """
+    if callable(name) and not isinstance(name, type):
+        return _register_function(name)
+
+    def decorate(cls: type[A]) -> type[A]:
+        if not (isinstance(cls, type) and issubclass(cls, Activation)):
+            raise TypeError(f"register() takes Activation subclasses, not {cls!r}")
+        canonical = name if isinstance(name, str) else cls.__name__.lower()
+        _check_name(canonical)
+        key = normalize_name(canonical)
+        existing = _CLASSES.get(key)
+        if existing is not None and existing is not cls and _is_builtin(existing):
+            raise ValueError(
+                f"activation name {canonical!r} is already taken by built-in "
+                f"{existing.__name__}; choose another name"
+            )
+        old_key = normalize_name(cls.name) if cls.__dict__.get("name") else None
+        if old_key and old_key != key and _CLASSES.get(old_key) is cls:
+            del _CLASSES[old_key]
+        cls.name = canonical
+        cls.suffix_param = suffix_param
+        _CLASSES[key] = cls
+        return cls
+
+    return decorate
+
+
+def _check_name(name: str) -> None:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]*(:[A-Za-z0-9_\-]+)?", name):
+        raise ValueError(
+            f"{name!r} cannot be an activation name: use letters, digits, '_' and '-', "
+            "optionally followed by ':' and a word (like 'norm:z')"
+        )
+
+
+def _is_builtin(cls: type) -> bool:
+    return cls.__module__.startswith("nonlin.")
+
+
+def _register_function(function: Callable[..., Any]) -> type[Activation]:
+    name = getattr(function, "__name__", "")
+    if not name or name == "<lambda>":
+        raise ValueError("register a named function (a lambda has no name to look it up by)")
+    def value(self: Activation, x: Array, xp: Namespace) -> Array:
+        return xp.asarray(function(x))
+
+    cls = type(
+        name,
+        (Activation,),
+        {
+            "_f": value,
+            "_source_function": function,
+            "__doc__": function.__doc__,
+            "__module__": "__user__",
+        },
+    )
+    return register(name)(dataclass(frozen=True, repr=False)(cls))  # type: ignore[no-any-return]
+
+
+# --------------------------------------------------------------------------- the base
+
+
+def _derivative_step(x: Array, xp: Namespace, power: float) -> Array:
+    eps = float(xp.finfo(x.dtype).eps)
+    return eps**power * xp.maximum(xp.abs(x), xp.ones_like(x))
+
+
+class Activation:
+    """An activation function with its first and second derivatives.
+
+    Subclasses are frozen dataclasses; see the module docstring for the hooks.
+    A subclass defined outside nonlin is registered under its lowercase class name
+    (theanets style), and may implement ``fn(x)`` (and ``grad``/``grad2``) directly on
+    arrays; without ``grad``/``grad2`` a central difference is used (``describe()``
+    says so).
+    """
+
+    name: ClassVar[str] = ""
+    suffix_param: ClassVar[str | None] = None
+    elementwise: ClassVar[bool] = True
+    # Parameter spellings of other libraries: {"alpha": "negative_slope"}.
+    param_aliases: ClassVar[dict[str, str]] = {}
+    kinks: tuple[float, ...] = ()
+
+    # ----------------------------------------------------------------- subclassing
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Users may write the public methods directly on arrays (numpy-ml, theanets
+        # style); route them through the hooks so validation and dtypes still apply.
+        for public, hook in (("fn", "_f"), ("grad", "_df"), ("grad2", "_d2f")):
+            method = cls.__dict__.get(public)
+            if method is not None and hook not in cls.__dict__:
+                setattr(cls, hook, _hook_from_public(method))
+                setattr(cls, public, getattr(Activation, public))
+        if not _is_builtin(cls) and cls.__module__ != "__user__":
+            if "__dataclass_fields__" not in cls.__dict__:
+                # A plain subclass: make it a frozen dataclass so it hashes and compares.
+                dataclass(frozen=True, repr=False)(cls)
+            register(cls.__name__.lower())(cls)
+
+    # ----------------------------------------------------------------- parameters
+
+    def __post_init__(self) -> None:
+        for item in dataclasses.fields(self):  # type: ignore[arg-type]
+            spec = item.metadata.get("nonlin")
+            if spec is not None:
+                value = spec.check(self.name, item.name, getattr(self, item.name))
+                object.__setattr__(self, item.name, value)
+        self._validate()
+
+    def _validate(self) -> None:
+        """Checks that involve several parameters; override and raise ParameterError."""
+
+    @classmethod
+    def parameters(cls) -> dict[str, Any]:
+        """Declared parameters and their defaults, in order."""
+        if not dataclasses.is_dataclass(cls):
+            return {}
+        return {item.name: item.default for item in dataclasses.fields(cls) if item.init}
+
+    @classmethod
+    def parameter_specs(cls) -> dict[str, ParamSpec]:
+        if not dataclasses.is_dataclass(cls):
+            return {}
+        return {
+            item.name: item.metadata.get("nonlin", ParamSpec())
+            for item in dataclasses.fields(cls)
+            if item.init
+        }
+
+    @classmethod
+    def canonical_parameter(cls, name: str) -> str:
+        """The declared name for ``name``, resolving other libraries' spellings."""
+        declared = cls.parameters()
+        if name in declared:
+            return name
+        alias = cls.param_aliases.get(name)
+        if alias is not None:
+            return alias
+        lowered = {key.lower(): key for key in [*declared, *cls.param_aliases]}
+        if name.lower() in lowered:
+            return cls.canonical_parameter(lowered[name.lower()])
+        close = difflib.get_close_matches(name, list(declared) + list(cls.param_aliases), n=1)
+        if close:
+            hint = f"did you mean {close[0]!r}?"
+        elif declared:
+            hint = "its parameters are " + ", ".join(map(repr, declared))
+        else:
+            hint = "it takes no parameters"
+        raise ParameterError(f"{cls.name or cls.__name__} has no parameter {name!r}; {hint}")
+
+    @classmethod
+    def from_arguments(
+        cls: type[A],
+        positional: tuple[Any, ...] = (),
+        keywords: Mapping[str, Any] | None = None,
+        presets: Mapping[str, Any] | None = None,
+    ) -> A:
+        """Build from spec-style arguments.
+
+        ``presets`` (canonical names, e.g. a dialect's defaults) come first; positionals
+        fill the declared parameters in order; keywords may use other libraries' names.
+        """
+        declared = list(cls.parameters())
+        if len(positional) > len(declared):
+            raise ParameterError(
+                f"{cls.name} takes {len(declared)} parameter(s) "
+                f"({', '.join(declared) or 'none'}), but {len(positional)} were given"
+            )
+        given: dict[str, Any] = dict(zip(declared, positional))
+        for key, value in (keywords or {}).items():
+            canonical = cls.canonical_parameter(key)
+            if canonical in given:
+                raise ParameterError(
+                    f"{cls.name}: parameter {canonical!r} is given twice; give it once"
+                )
+            given[canonical] = value
+        return cls(**{**(presets or {}), **given})
+
+    def replace(self: A, **changes: Any) -> A:
+        """A copy with some parameters changed (other libraries' spellings accepted)."""
+        return _variant(self, tuple(sorted(changes.items(), key=lambda item: item[0])))
+
+    def params_dict(self) -> dict[str, Any]:
+        """The current value of every declared parameter."""
+        return {name: getattr(self, name) for name in self.parameters()}
+
+    # ----------------------------------------------------------------- canonical text
+
+    def __str__(self) -> str:
+        changed = [
+            f"{key}={format_literal(value)}"
+            for (key, default), value in zip(
+                self.parameters().items(), self.params_dict().values()
+            )
+            if not _same(value, default)
+        ]
+        return f"{self.name}({', '.join(changed)})" if changed else self.name
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def __add__(self, other: Activation | str) -> Activation:
+        """``a + b`` is the chain that applies ``a`` first, then ``b``."""
+        from .chain import chain
+        from .registry import get
+
+        return chain((self, get(other)))
+
+    def __radd__(self, other: str) -> Activation:
+        from .chain import chain
+        from .registry import get
+
+        return chain((get(other), self))
+
+    # ----------------------------------------------------------------- evaluation
+
+    def fn(self, x: Any, /, **params: Any) -> Array:
+        """The value f(x). Keyword parameters evaluate that variant: ``relu(x, max_value=6)``."""
+        act = self.replace(**params) if params else self
+        prepared = prepare(x)
+        act._check_input(prepared.x, prepared.xp)
+        with quiet(prepared.xp):
+            return prepared.finish(act._f(prepared.x, prepared.xp))
+
+    def __call__(self, x: Any, /, **params: Any) -> Array:
+        return self.fn(x, **params)
+
+    def grad(self, x: Any, /, **params: Any) -> Array:
+        """The first derivative f'(x), elementwise; at a kink, the smaller one-sided limit."""
+        act = self.replace(**params) if params else self
+        prepared = act._prepare_elementwise(x, "grad")
+        with quiet(prepared.xp):
+            return prepared.finish(act._df(prepared.x, prepared.xp))
+
+    def grad2(self, x: Any, /, **params: Any) -> Array:
+        """The second derivative f''(x), elementwise; at a kink, the smaller one-sided limit."""
+        act = self.replace(**params) if params else self
+        prepared = act._prepare_elementwise(x, "grad2")
+        with quiet(prepared.xp):
+            return prepared.finish(act._d2f(prepared.x, prepared.xp))
+
+    def derivatives(self, x: Any, /, **params: Any) -> tuple[Array, Array, Array]:
+        """``(f(x), f'(x), f''(x))`` from one pass that shares the expensive parts."""
+        act = self.replace(**params) if params else self
+        prepared = act._prepare_elementwise(x, "derivatives")
+        with quiet(prepared.xp):
+            f, df, d2f = act._derivatives(prepared.x, prepared.xp)
+            return prepared.finish(f), prepared.finish(df), prepared.finish(d2f)
+
+    def vjp(self, x: Any, dy: Any, /) -> Array:
+        """The vector-Jacobian product ``dy^T J(x)``: backpropagates ``dy`` through f."""
+        prepared = prepare(x)
+        self._check_input(prepared.x, prepared.xp)
+        cotangent = prepare_like(dy, prepared, "dy")
+        with quiet(prepared.xp):
+            return prepared.finish(self._vjp(prepared.x, cotangent, prepared.xp))
+
+    def jvp(self, x: Any, v: Any, /) -> Array:
+        """The Jacobian-vector product ``J(x) v``: the change of f along ``v``."""
+        prepared = prepare(x)
+        self._check_input(prepared.x, prepared.xp)
+        tangent = prepare_like(v, prepared, "v")
+        with quiet(prepared.xp):
+            return prepared.finish(self._jvp(prepared.x, tangent, prepared.xp))
+
+    def _prepare_elementwise(self, x: Any, method: str) -> Prepared:
+        if not self.elementwise:
+            raise TypeError(
+                f"{self} is not elementwise: its Jacobian is not diagonal, so it has no "
+                f"{method}; use act.vjp(x, dy) or act.jvp(x, v)"
+            )
+        prepared = prepare(x)
+        self._check_input(prepared.x, prepared.xp)
+        return prepared
+
+    def _check_input(self, x: Array, xp: Namespace) -> None:
+        """Shape checks for non-elementwise activations (e.g. the axis); raise InputError."""
+
+    # ----------------------------------------------------------------- hooks
+
+    def _f(self, x: Array, xp: Namespace) -> Array:
+        raise NotImplementedError(f"{type(self).__name__} defines no value (_f or fn)")
+
+    def _df(self, x: Array, xp: Namespace) -> Array:
+        # Central difference with the step that balances rounding and truncation.
+        h = _derivative_step(x, xp, 1 / 3)
+        return (self._f(x + h, xp) - self._f(x - h, xp)) / (2 * h)
+
+    def _d2f(self, x: Array, xp: Namespace) -> Array:
+        h = _derivative_step(x, xp, 1 / 4)
+        return (self._f(x + h, xp) - 2 * self._f(x, xp) + self._f(x - h, xp)) / (h * h)
+
+    def _derivatives(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
+        return self._f(x, xp), self._df(x, xp), self._d2f(x, xp)
+
+    def _vjp(self, x: Array, dy: Array, xp: Namespace) -> Array:
+        return dy * self._df(x, xp)
+
+    def _jvp(self, x: Array, v: Array, xp: Namespace) -> Array:
+        return self._df(x, xp) * v
+
+    def has_numeric_derivatives(self) -> bool:
+        """True where f' or f'' is a finite difference rather than a formula."""
+        cls = type(self)
+        return self.elementwise and (cls._df is Activation._df or cls._d2f is Activation._d2f)
+
+    # ----------------------------------------------------------------- description
+
+    def traits(self) -> Traits | None:
+        """Range and shape properties; None where unknown (user activations)."""
+        return None
+
+    def iter_stages(self) -> Iterator[Activation]:
+        """The activations a chain applies in order (just ``self`` for one)."""
+        yield self
+
+
+def _hook_from_public(method: Callable[..., Any]) -> Callable[..., Any]:
+    def hook(self: Activation, x: Array, xp: Namespace) -> Array:
+        return xp.asarray(method(self, x))
+
+    hook.__doc__ = method.__doc__
+    return hook
+
+
+def _same(value: Any, default: Any) -> bool:
+    if isinstance(value, float) and isinstance(default, float):
+        return value == default or (math.isnan(value) and math.isnan(default))
+    return bool(value == default) and type(value) is type(default)
+
+
+@lru_cache(maxsize=512)
+def _variant(act: A, changes: tuple[tuple[str, Any], ...]) -> A:
+    values = act.params_dict()
+    for key, value in changes:
+        values[act.canonical_parameter(key)] = value
+    return type(act)(**values)
+
+
+def check_axis(x: Array, axis: int, owner: Activation) -> None:
+    """Raise InputError unless ``axis`` is a valid axis of ``x`` (and x is not 0-d)."""
+    ndim = len(x.shape)
+    if ndim == 0:
+        raise InputError(
+            f"{owner} works along an axis, but the input is 0-d (a scalar); "
+            "pass an array of at least one dimension"
+        )
+    if not -ndim <= axis < ndim:
+        raise InputError(
+            f"{owner}: axis {axis} is out of range for a {ndim}-d input; "
+            f"use an axis from {-ndim} to {ndim - 1}"
+        )
+

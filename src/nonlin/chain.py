@@ -1,0 +1,110 @@
+"""Composition: ``"tanh+norm:z"`` applies tanh, then norm:z (left to right, as theanets).
+
+For ``h = g(F(x))`` the chain rule gives ``h' = g'(F) F'`` and
+``h'' = g''(F) F'^2 + g'(F) F''``; a chain of elementwise activations folds these
+stage by stage. Chains with a non-elementwise stage give ``vjp`` (backward through
+the stages, last first) and ``jvp`` (forward through them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .activation import Activation
+from .namespace import Array, Namespace
+
+__all__ = ["Chain", "chain"]
+
+
+@dataclass(frozen=True, repr=False)
+class Chain(Activation):
+    """Activations applied one after the other, left to right."""
+
+    stages: tuple[Activation, ...]
+
+    name = "chain"
+
+    def __post_init__(self) -> None:
+        if len(self.stages) < 2:
+            raise ValueError("a chain needs at least two stages; use the activation itself")
+
+    @classmethod
+    def parameters(cls) -> dict[str, Any]:
+        return {}
+
+    def __str__(self) -> str:
+        return "+".join(map(str, self.stages))
+
+    @property  # type: ignore[override]
+    def elementwise(self) -> bool:  # type: ignore[override]
+        return all(stage.elementwise for stage in self.stages)
+
+    @property  # type: ignore[override]
+    def kinks(self) -> tuple[float, ...]:  # type: ignore[override]
+        """The first stage's kinks; later stages' kinks have preimages we do not solve for."""
+        return self.stages[0].kinks
+
+    def iter_stages(self) -> Iterator[Activation]:
+        yield from self.stages
+
+    def has_numeric_derivatives(self) -> bool:
+        return any(stage.has_numeric_derivatives() for stage in self.stages)
+
+    def _check_input(self, x: Array, xp: Namespace) -> None:
+        self.stages[0]._check_input(x, xp)
+
+    def _f(self, x: Array, xp: Namespace) -> Array:
+        for position, stage in enumerate(self.stages):
+            if position:
+                stage._check_input(x, xp)
+            x = stage._f(x, xp)
+        return x
+
+    def _derivatives(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
+        value, first, second = self.stages[0]._derivatives(x, xp)
+        for stage in self.stages[1:]:
+            g, dg, d2g = stage._derivatives(value, xp)
+            value, first, second = g, dg * first, d2g * first * first + dg * second
+        return value, first, second
+
+    def _df(self, x: Array, xp: Namespace) -> Array:
+        value, first = x, None
+        for stage in self.stages:
+            slope = stage._df(value, xp)
+            first = slope if first is None else slope * first
+            value = stage._f(value, xp)
+        return first
+
+    def _d2f(self, x: Array, xp: Namespace) -> Array:
+        return self._derivatives(x, xp)[2]
+
+    def _vjp(self, x: Array, dy: Array, xp: Namespace) -> Array:
+        inputs = []
+        for position, stage in enumerate(self.stages):
+            if position:
+                stage._check_input(x, xp)
+            inputs.append(x)
+            x = stage._f(x, xp)
+        for stage, stage_input in zip(reversed(self.stages), reversed(inputs)):
+            dy = stage._vjp(stage_input, dy, xp)
+        return dy
+
+    def _jvp(self, x: Array, v: Array, xp: Namespace) -> Array:
+        for position, stage in enumerate(self.stages):
+            if position:
+                stage._check_input(x, xp)
+            v = stage._jvp(x, v, xp)
+            x = stage._f(x, xp)
+        return v
+
+
+def chain(stages: Iterable[Activation]) -> Activation:
+    """Compose activations left to right, flattening nested chains; one stage is itself."""
+    flat: list[Activation] = []
+    for stage in stages:
+        flat.extend(stage.iter_stages())
+    if not flat:
+        raise ValueError("cannot chain zero activations")
+    return flat[0] if len(flat) == 1 else Chain(tuple(flat))

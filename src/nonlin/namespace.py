@@ -1,0 +1,267 @@
+"""Which array library an input belongs to, and the dtype policy (design.md, section 3).
+
+Every public evaluation goes through :func:`prepare` and :func:`finish`:
+
+* Python scalars, lists and tuples become NumPy arrays.
+* Complex, string, object and other non-numeric input is an :class:`InputTypeError`.
+* Integer and bool input is promoted to the namespace's default floating dtype.
+* float16 and bfloat16 are computed in float32 and rounded once at the end; on NumPy,
+  float32 and float16 are computed in float64 (cheap on a CPU) and rounded once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import array_api_compat
+import numpy as np
+
+from .errors import InputError, InputTypeError
+
+__all__ = ["Array", "Namespace", "Prepared", "finish", "prepare", "prepare_like", "quiet"]
+
+Array = Any
+Namespace = Any
+
+_NUMPY_KINDS = {
+    "c": "complex",
+    "U": "string",
+    "S": "bytes",
+    "O": "object",
+    "V": "structured",
+    "M": "datetime",
+    "m": "timedelta",
+}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An input ready for evaluation: the array in its working dtype and how to return."""
+
+    x: Array
+    xp: Namespace
+    dtype: Any  # the dtype results are returned in
+
+    def finish(self, y: Array) -> Array:
+        return finish(y, self.xp, self.dtype)
+
+
+def _reject_numpy_dtype(dtype: np.dtype, what: str) -> None:
+    kind = _NUMPY_KINDS.get(dtype.kind)
+    if kind is not None:
+        fix = (
+            "take the real part or the magnitude first"
+            if kind == "complex"
+            else "convert it with np.asarray(x, dtype=float)"
+        )
+        raise InputTypeError(
+            f"{what} has {kind} dtype {dtype}; activations need real numbers: {fix}"
+        )
+
+
+def _as_array(x: Any, what: str) -> Array:
+    if array_api_compat.is_array_api_obj(x) and not isinstance(x, np.generic):
+        return x
+    if isinstance(x, (bool, int, float, np.generic, list, tuple)):
+        if isinstance(x, (list, tuple)) and len(x) and isinstance(x[0], str):
+            raise InputTypeError(f"{what} is a list of strings; activations need numbers")
+        try:
+            array = np.asarray(x)
+        except ValueError as error:  # ragged nested lists
+            raise InputTypeError(f"{what} cannot be made into an array: {error}") from None
+        return array
+    raise InputTypeError(
+        f"{what} must be an array or a number, not {type(x).__name__}; "
+        "pass a NumPy, PyTorch, JAX, CuPy or Dask array (or a float, or a list of floats)"
+    )
+
+
+def _working_dtype(x: Array, xp: Namespace, what: str) -> Any:
+    """The floating dtype to compute in for ``x`` (None when ``x`` is already right)."""
+    if isinstance(x, np.ndarray):
+        _reject_numpy_dtype(x.dtype, what)
+    dtype = x.dtype
+    if xp.isdtype(dtype, "complex floating"):
+        raise InputTypeError(
+            f"{what} has complex dtype {dtype}; activations need real numbers: "
+            "take the real part or the magnitude first"
+        )
+    if xp.isdtype(dtype, "real floating"):
+        if dtype == xp.float64:
+            return None
+        if array_api_compat.is_numpy_namespace(xp):
+            # NumPy on the CPU: float64 costs little, and rounding a float64 result
+            # once makes float32 (and float16) results correctly rounded or 1 ulp off.
+            return xp.float64
+        if dtype == xp.float32:
+            return None
+        return xp.float32  # float16, bfloat16: computed in float32, rounded once
+    if xp.isdtype(dtype, ("integral", "bool")):
+        return xp.float64 if xp is _numpy_namespace() else xp.asarray(0.0).dtype
+    raise InputTypeError(f"{what} has dtype {dtype}, which is not a real number type")
+
+
+def _numpy_namespace() -> Namespace:
+    return array_api_compat.array_namespace(np.empty(0))
+
+
+def prepare(x: Any, what: str = "input") -> Prepared:
+    """Validate ``x`` and bring it to the dtype evaluation happens in."""
+    array = _as_array(x, what)
+    xp = array_api_compat.array_namespace(array)
+    working = _working_dtype(array, xp, what)
+    if working is None:
+        return Prepared(array, xp, array.dtype)
+    out_dtype = working if xp.isdtype(array.dtype, ("integral", "bool")) else array.dtype
+    return Prepared(xp.astype(array, working), xp, out_dtype)
+
+
+def prepare_like(other: Any, reference: Prepared, what: str) -> Array:
+    """Bring a second operand (``dy`` of a vjp, ``v`` of a jvp) to ``reference``'s array."""
+    xp = reference.xp
+    if isinstance(other, (bool, int, float, list, tuple)):
+        other = np.asarray(other) if isinstance(reference.x, np.ndarray) else xp.asarray(other)
+    array = _as_array(other, what)
+    _working_dtype(array, array_api_compat.array_namespace(array), what)  # rejects bad dtypes
+    if array_api_compat.array_namespace(array) is not xp:
+        raise InputTypeError(
+            f"{what} is a {type(array).__module__} array but x is a {type(reference.x).__module__}"
+            " array; pass both from the same library"
+        )
+    if array.dtype != reference.x.dtype:
+        array = xp.astype(array, reference.x.dtype)
+    if tuple(array.shape) != tuple(reference.x.shape):
+        try:
+            array = xp.broadcast_to(array, reference.x.shape)
+        except (ValueError, RuntimeError):
+            raise InputError(
+                f"{what} has shape {tuple(array.shape)} but x has shape "
+                f"{tuple(reference.x.shape)}; they must match"
+            ) from None
+    return array
+
+
+def finish(self, y: Array) -> Array:
+        return finish(y, self.xp, self.dtype)
+
+
+def _reject_numpy_dtype(dtype: np.dtype, what: str) -> None:
+    kind = _NUMPY_KINDS.get(dtype.kind)
+    if kind is not None:
+        fix = (
+            "take the real part or the magnitude first"
+            if kind == "complex"
+            else "convert it with np.asarray(x, dtype=float)"
+        )
+        raise InputTypeError(
+            f"{what} has {kind} dtype {dtype}; activations need real numbers: {fix}"
+        )
+
+
+def _as_array(x: Any, what: str) -> Array:
+    if array_api_compat.is_array_api_obj(x) and not isinstance(x, np.generic):
+        return x
+    if isinstance(x, (bool, int, float, np.generic, list, tuple)):
+        if isinstance(x, (list, tuple)) and len(x) and isinstance(x[0], str):
+            raise InputTypeError(f"{what} is a list of strings; activations need numbers")
+        try:
+            array = np.asarray(x)
+        except ValueError as error:  # ragged nested lists
+            raise InputTypeError(f"{what} cannot be made into an array: {error}") from None
+        return array
+    raise InputTypeError(
+        f"{what} must be an array or a number, not {type(x).__name__}; "
+        "pass a NumPy, PyTorch, JAX, CuPy or Dask array (or a float, or a list of floats)"
+    )
+
+
+def _working_dtype(x: Array, xp: Namespace, what: str) -> Any:
+    """The floating dtype to compute in for ``x`` (None when ``x`` is already right)."""
+    if isinstance(x, np.ndarray):
+        _reject_numpy_dtype(x.dtype, what)
+    dtype = x.dtype
+    if xp.isdtype(dtype, "complex floating"):
+        raise InputTypeError(
+            f"{what} has complex dtype {dtype}; activations need real numbers: "
+            "take the real part or the magnitude first"
+        )
+    if xp.isdtype(dtype, "real floating"):
+        if dtype == xp.float64:
+            return None
+        if array_api_compat.is_numpy_namespace(xp):
+            # NumPy on the CPU: float64 costs little, and rounding a float64 result
+            # once makes float32 (and float16) results correctly rounded or 1 ulp off.
+            return xp.float64
+        if dtype == xp.float32:
+            return None
+        return xp.float32  # float16, bfloat16: computed in float32, rounded once
+    if xp.isdtype(dtype, ("integral", "bool")):
+        return xp.float64 if xp is _numpy_namespace() else xp.asarray(0.0).dtype
+    raise InputTypeError(f"{what} has dtype {dtype}, which is not a real number type")
+
+
+def _numpy_namespace() -> Namespace:
+    return array_api_compat.array_namespace(np.empty(0))
+
+
+def prepare(x: Any, what: str = "input") -> Prepared:
+    """Validate ``x`` and bring it to the dtype evaluation happens in."""
+    array = _as_array(x, what)
+    xp = array_api_compat.array_namespace(array)
+    working = _working_dtype(array, xp, what)
+    if working is None:
+        return Prepared(array, xp, array.dtype)
+    out_dtype = working if xp.isdtype(array.dtype, ("integral", "bool")) else array.dtype
+    return Prepared(xp.astype(array, working), xp, out_dtype)
+
+
+def prepare_like(other: Any, reference: Prepared, what: str) -> Array:
+    """Bring a second operand (``dy`` of a vjp, ``v`` of a jvp) to ``reference``'s array."""
+    array = _as_array(other, what)
+    if isinstance(reference.x, np.ndarray) and not isinstance(array, np.ndarray):
+        raise InputTypeError(
+            f"{what} is a {type(array).__module__} array but x is a NumPy array; "
+            "pass both from the same library"
+        )
+    xp = reference.xp
+    if not isinstance(array, np.ndarray) or isinstance(reference.x, np.ndarray):
+        if _working_dtype(array, array_api_compat.array_namespace(array), what) is None:
+            pass
+    array = xp.asarray(array)
+    if array.dtype != reference.x.dtype:
+        array = xp.astype(array, reference.x.dtype)
+    if tuple(array.shape) != tuple(reference.x.shape):
+        try:
+            array = xp.broadcast_to(array, reference.x.shape)
+        except (ValueError, RuntimeError):
+            raise InputError(
+                f"{what} has shape {tuple(array.shape)} but x has shape "
+                f"{tuple(reference.x.shape)}; they must match"
+            ) from None
+    return array
+
+
+def finish(y: Array, xp: Namespace, dtype: Any) -> Array:
+    """Return ``y`` as an array (never a NumPy scalar) of ``dtype``."""
+    if isinstance(y, np.generic):
+        y = np.asarray(y)
+    if y.dtype != dtype:
+        y = xp.astype(y, dtype)
+    return y
+
+
+@contextlib.contextmanager
+def quiet(xp: Namespace) -> Iterator[None]:
+    """Silence NumPy's floating-point warnings inside a formula.
+
+    The formulas are written so that no overflow reaches a result; a warning from an
+    intermediate that is then discarded would only alarm the user.
+    """
+    if array_api_compat.is_numpy_namespace(xp):
+        with np.errstate(all="ignore"):
+            yield
+    else:
+        yield

@@ -1,0 +1,25 @@
+"""Shared fixtures: the catalog, parametrized from the registry."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nonlin as nl
+
+# Every registered activation at its defaults, in catalog order.
+CATALOG = [nl.get(name) for name in nl.names()]
+ELEMENTWISE = [act for act in CATALOG if act.elementwise]
+
+
+def points_away_from_kinks(act: nl.Activation, n: int = 41, gap: float = 1e-3) -> np.ndarray:
+    """A grid on [-6, 6] that keeps ``gap`` away from every declared kink."""
+    x = np.linspace(-6.0, 6.0, n)
+    for kink in act.kinks:
+        x = x[np.abs(x - kink) > gap]
+    return x
+
+
+@pytest.fixture(params=CATALOG, ids=str)
+def act(request: pytest.FixtureRequest) -> nl.Activation:
+    return request.param

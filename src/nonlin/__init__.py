@@ -24,22 +24,20 @@ from .registry import describe, get, names
 
 __version__ = "0.1.0"
 
-__all__ = sorted(
-    [
-        "Activation",
-        "Chain",
-        "InputError",
-        "InputTypeError",
-        "NonlinError",
-        "ParameterError",
-        "SpecError",
-        "Traits",
-        "UnknownActivationError",
-        "__version__",
-        "describe",
-        "get",
-        "names",
-        "register",
-        *catalog.__all__,
-    ]
-)
+__all__ = [
+    "Activation",
+    "Chain",
+    "InputError",
+    "InputTypeError",
+    "NonlinError",
+    "ParameterError",
+    "SpecError",
+    "Traits",
+    "UnknownActivationError",
+    "__version__",
+    "describe",
+    "get",
+    "names",
+    "register",
+]
+__all__ += catalog.__all__

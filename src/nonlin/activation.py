@@ -28,9 +28,9 @@ from .spec import format_literal
 
 __all__ = [
     "Activation",
-    "check_axis",
     "ParamSpec",
     "Traits",
+    "check_axis",
     "normalize_name",
     "param",
     "register",
@@ -105,7 +105,12 @@ class ParamSpec:
         """The constraint in words, e.g. 'it must be > 0'."""
         parts = [
             f"{symbol} {format_literal(float(bound))}"
-            for symbol, bound in (("> ", self.gt), (">=", self.ge), ("< ", self.lt), ("<=", self.le))
+            for symbol, bound in (
+                ("> ", self.gt),
+                (">=", self.ge),
+                ("< ", self.lt),
+                ("<=", self.le),
+            )
             if bound is not None
         ]
         parts = [" ".join(part.split()) for part in parts]
@@ -221,6 +226,7 @@ def _register_function(function: Callable[..., Any]) -> type[Activation]:
     name = getattr(function, "__name__", "")
     if not name or name == "<lambda>":
         raise ValueError("register a named function (a lambda has no name to look it up by)")
+
     def value(self: Activation, x: Array, xp: Namespace) -> Array:
         return xp.asarray(function(x))
 
@@ -234,7 +240,7 @@ def _register_function(function: Callable[..., Any]) -> type[Activation]:
             "__module__": "__user__",
         },
     )
-    return register(name)(dataclass(frozen=True, repr=False)(cls))  # type: ignore[no-any-return]
+    return register(name)(dataclass(frozen=True, repr=False)(cls))
 
 
 # --------------------------------------------------------------------------- the base
@@ -371,9 +377,7 @@ class Activation:
     def __str__(self) -> str:
         changed = [
             f"{key}={format_literal(value)}"
-            for (key, default), value in zip(
-                self.parameters().items(), self.params_dict().values()
-            )
+            for (key, default), value in zip(self.parameters().items(), self.params_dict().values())
             if not _same(value, default)
         ]
         return f"{self.name}({', '.join(changed)})" if changed else self.name
@@ -532,4 +536,3 @@ def check_axis(x: Array, axis: int, owner: Activation) -> None:
             f"{owner}: axis {axis} is out of range for a {ndim}-d input; "
             f"use an axis from {-ndim} to {ndim - 1}"
         )
-

@@ -37,11 +37,11 @@ class Chain(Activation):
     def __str__(self) -> str:
         return "+".join(map(str, self.stages))
 
-    @property  # type: ignore[override]
+    @property
     def elementwise(self) -> bool:  # type: ignore[override]
         return all(stage.elementwise for stage in self.stages)
 
-    @property  # type: ignore[override]
+    @property
     def kinks(self) -> tuple[float, ...]:  # type: ignore[override]
         """The first stage's kinks; later stages' kinks have preimages we do not solve for."""
         return self.stages[0].kinks

@@ -62,8 +62,11 @@ def docstring_reference(cls: type) -> str:
     return " ".join(text.split())
 
 
-def _jsonable(value: float) -> float | str:
-    return value if math.isfinite(value) else ("inf" if value > 0 else "-inf")
+def _jsonable(value: Any) -> Any:
+    """``value`` as strict JSON allows it: infinite floats become "inf"/"-inf"."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    return value
 
 
 def description(
@@ -78,8 +81,8 @@ def description(
     parameters = [
         {
             "name": name,
-            "default": default,
-            "value": getattr(act, name, default),
+            "default": _jsonable(default),
+            "value": _jsonable(getattr(act, name, default)),
             "constraint": specs[name].describe() if name in specs else "",
             "doc": docs.get(name, ""),
         }
@@ -94,7 +97,7 @@ def description(
         "formulas": docstring_formulas(cls),
         "parameters": parameters,
         "elementwise": act.elementwise,
-        "kinks": list(act.kinks),
+        "kinks": [_jsonable(kink) for kink in act.kinks],
         "range": None if traits is None else [_jsonable(v) for v in traits.range],
         "properties": None
         if traits is None

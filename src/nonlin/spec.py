@@ -19,13 +19,12 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Union
 
 from .errors import SpecError
 
 __all__ = ["Argument", "Literal", "Spec", "Term", "format_literal", "parse"]
 
-Literal = Union[int, float, bool, str, None]
+Literal = int | float | bool | str | None
 
 # A spec longer than this is certainly a mistake (or an attack on the parser).
 MAX_SPEC_LENGTH = 10_000
@@ -33,10 +32,10 @@ MAX_SPEC_LENGTH = 10_000
 _TOKEN = re.compile(
     r"""
     (?P<space>\s+)
-  | (?P<number>[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?))
-  | (?P<signed_inf>[+-](?i:inf(?:inity)?)\b)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_\-]*|\d[A-Za-z0-9_\-]*)
-  | (?P<string>'[^'\\]*'|"[^"\\]*")
+  | (?P<number>[+-]?(?:[0-9]+\.?[0-9]*(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?))
+  | (?P<signed_inf>[+-](?i:inf(?:inity)?)(?![A-Za-z0-9_]))
+  | (?P<word>[A-Za-z_][A-Za-z0-9_\-]*)
+  | (?P<string>'[^']*'|"[^"]*")
   | (?P<punct>[()+,=:])
     """,
     re.VERBOSE,
@@ -92,8 +91,16 @@ def _tokenize(source: str) -> list[Token]:
     while position < len(source):
         match = _TOKEN.match(source, position)
         if match is None:
+            character = source[position]
+            if character in "'\"":
+                raise SpecError(
+                    "unterminated string in activation spec",
+                    source,
+                    (position, len(source)),
+                    f"Close the string with {character}, e.g. gelu(approximate='tanh').",
+                )
             raise SpecError(
-                f"unexpected character {source[position]!r} in activation spec",
+                f"unexpected character {character!r} in activation spec",
                 source,
                 (position, position + 1),
                 "Specs use names, parentheses, '=', ',', '+' and ':'; "
@@ -149,12 +156,6 @@ class _Parser:
     def _hint_end(self) -> str:
         return "Close every '(' with ')' and put a name after every '+'."
 
-    def expect(self, text: str) -> Token:
-        token = self.take()
-        if token.text != text:
-            self.fail(token, f"expected {text!r} but found {token.text!r}")
-        return token
-
     def fail(self, token: Token, message: str, hint: str = "") -> None:
         raise SpecError(message, self.source, (token.start, token.stop), hint)
 
@@ -177,7 +178,11 @@ class _Parser:
     def word(self) -> Token:
         token = self.take()
         if token.kind != "word":
-            self.fail(token, f"expected an activation name but found {token.text!r}")
+            self.fail(
+                token,
+                f"expected an activation name but found {token.text!r}",
+                "Each '+' joins two names, e.g. 'tanh+norm:z'.",
+            )
         return token
 
     def term(self) -> Term:
@@ -188,7 +193,11 @@ class _Parser:
             self.take()
             second = self.take()
             if second.kind not in ("word", "number"):
-                self.fail(second, f"expected a name after ':' but found {second.text!r}")
+                self.fail(
+                    second,
+                    f"expected a name after ':' but found {second.text!r}",
+                    "Names with ':' are written whole, e.g. norm:z or maxout:3.",
+                )
             name, stop = f"{name}:{second.text}", second.stop
         name_span = (first.start, stop)
         arguments: list[Argument] = []
@@ -206,7 +215,11 @@ class _Parser:
                         stop = separator.stop
                         break
                     if separator.text != ",":
-                        self.fail(separator, f"expected ',' or ')' but found {separator.text!r}")
+                        self.fail(
+                            separator,
+                            f"expected ',' or ')' but found {separator.text!r}",
+                            "Separate arguments with ',', e.g. relu(0.1, max_value=6.0).",
+                        )
         return Term(name, name_span, tuple(arguments), (first.start, stop))
 
     def argument(self, previous: list[Argument]) -> Argument:
@@ -217,11 +230,15 @@ class _Parser:
         if token.kind == "word" and following is not None and following.text == "=":
             keyword = token.text
             if any(arg.keyword == keyword for arg in previous):
-                self.fail(token, f"parameter {keyword!r} is given twice")
+                self.fail(token, f"parameter {keyword!r} is given twice", "Give it once.")
             self.take()
             token = self.take()
         elif any(arg.keyword is not None for arg in previous):
-            self.fail(token, "a positional argument follows a keyword argument")
+            self.fail(
+                token,
+                "a positional argument follows a keyword argument",
+                "Put positional arguments first, or name this one too.",
+            )
         value = self.literal(token)
         return Argument(keyword, value, (start, token.stop))
 
@@ -234,31 +251,45 @@ class _Parser:
             return token.text[1:-1]
         if token.kind == "word" and token.text.lower() in _KEYWORD_LITERALS:
             return _KEYWORD_LITERALS[token.text.lower()]
-        self.fail(
-            token,
-            f"expected a value but found {token.text!r}",
-            "Values are numbers, inf, True, False, None or quoted strings.",
-        )
+        hint = "Values are numbers, inf, -inf, True, False, None or quoted strings."
+        if token.kind == "word" and token.text.lower().lstrip("+-") == "nan":
+            self.fail(token, "nan is not a valid parameter value", hint)
+        if token.kind == "word":
+            hint = (
+                f"Quote a string ('{token.text}'), or give a parameter a value "
+                f"({token.text}=VALUE)."
+            )
+        self.fail(token, f"expected a value but found {token.text!r}", hint)
         raise AssertionError("unreachable")
 
 
-@lru_cache(maxsize=1024)
 def parse(source: str) -> Spec:
-    """Parse a spec string into a :class:`Spec` (cached: specs are immutable)."""
+    """Parse a spec string into a :class:`Spec`.
+
+    Results are cached (``functools.lru_cache``, which is safe to call from many
+    threads: a syntax tree is immutable, so a result computed twice is the same).
+    Raises :class:`SpecError` for anything that is not a spec, with the offending
+    token underlined, and TypeError for a non-string.
+    """
     if not isinstance(source, str):
         raise TypeError(f"a spec must be a string, not {type(source).__name__}")
     if len(source) > MAX_SPEC_LENGTH:
         raise SpecError(
             f"activation spec is {len(source)} characters long",
-            source[:40] + "...",
-            (0, 40),
+            source,
+            (MAX_SPEC_LENGTH, len(source)),
             f"Specs are limited to {MAX_SPEC_LENGTH} characters.",
         )
+    return _parse(source)
+
+
+@lru_cache(maxsize=1024)
+def _parse(source: str) -> Spec:
     return _Parser(source).spec()
 
 
 def format_literal(value: Literal) -> str:
-    """The shortest text that parses back to ``value``."""
+    """The shortest text that parses back to ``value`` (floats: shortest round trip)."""
     if isinstance(value, bool) or value is None:
         return repr(value)
     if isinstance(value, float):
@@ -266,7 +297,13 @@ def format_literal(value: Literal) -> str:
             return "inf" if value > 0 else "-inf"
         if value.is_integer() and abs(value) < 1e16:
             return f"{value:.1f}"
-        return repr(value)
+        return repr(value)  # repr is the shortest string that round-trips
     if isinstance(value, str):
-        return repr(value)
+        if "'" not in value:
+            return f"'{value}'"
+        if '"' not in value:
+            return f'"{value}"'
+        raise ValueError(
+            f"a string with both kinds of quote cannot be written in a spec: {value!r}"
+        )
     return str(value)

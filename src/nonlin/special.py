@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 
 import array_api_compat
 
@@ -41,10 +41,10 @@ def _kind(xp: Namespace) -> str:
     raise TypeError(f"no special functions known for the array namespace {xp.__name__}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _function(kind: str, name: str) -> Callable[[Array], Array]:
     module = importlib.import_module(_TABLE[kind])
-    return getattr(module, name)  # type: ignore[no-any-return]
+    return getattr(module, name)
 
 
 def _call(name: str, x: Array, xp: Namespace) -> Array:

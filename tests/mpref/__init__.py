@@ -26,7 +26,15 @@ Reference = tuple[MpFunction, MpFunction, MpFunction]
 REFERENCES: dict[str, Reference] = {}
 EXTRA_POINTS: dict[str, list[float]] = {}
 
-for _module in pkgutil.iter_modules(__path__):
+for _module in sorted(pkgutil.iter_modules(__path__), key=lambda module: module.name):
     _family = importlib.import_module(f"{__name__}.{_module.name}")
-    REFERENCES.update(getattr(_family, "REFERENCES", {}))
-    EXTRA_POINTS.update(getattr(_family, "EXTRA_POINTS", {}))
+    for _name, _found in (("REFERENCES", REFERENCES), ("EXTRA_POINTS", EXTRA_POINTS)):
+        _new = getattr(_family, _name, {})
+        _twice = sorted(set(_new) & set(_found))
+        if _twice:
+            raise ValueError(f"tests/mpref/{_module.name}.py: {_name} repeats keys {_twice}")
+        _found.update(_new)
+
+_stray = sorted(set(EXTRA_POINTS) - set(REFERENCES))
+if _stray:
+    raise ValueError(f"EXTRA_POINTS for specs without REFERENCES: {_stray}")

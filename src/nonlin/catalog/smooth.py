@@ -1,0 +1,926 @@
+"""Smooth rectifiers: softplus, squareplus, gelu, silu (swish) and mish.
+
+These are the numerically delicate entries. Each is written from ``exp(-|x|)`` (or
+the Gaussian ``exp(-x**2/2)``) so that nothing overflows and both tails keep full
+relative accuracy, and three further problems are handled everywhere:
+
+* **Rounded exponents.** ``exp(y)`` turns an absolute error in ``y`` into a relative
+  error; where ``y`` is a product (``beta * x``, ``x**2``, the cubic of the GELU tanh
+  form) it is formed exactly with :func:`~nonlin._math.two_product` and the low part
+  is applied as a first-order correction.
+* **Subnormal intermediates.** ``x * exp(x)`` is normal at ``x = -710`` while ``exp(x)``
+  is already subnormal (and has lost digits); deep in a tail the exponential is taken
+  of ``y + 64`` and the finished product scaled by ``e**-64`` (:func:`_exp_tail`).
+* **Roots of f' and f''.** Next to a root the two terms of a derivative cancel. SiLU's
+  roots have exact identities (:func:`_silu_slope`, :func:`_silu_curvature`); for the
+  others the cancelling bracket is ``d * q(x)`` with ``d = x - root`` (root in
+  double-double) and ``q`` a Chebyshev series fitted at 50 digits, on a window where
+  the plain bracket would lose more than about an ulp (:class:`_Root`).
+* **Rounded denominators.** ``1/(1+m)**k`` carries the rounding of ``1 + m`` k times;
+  :func:`_reciprocal` returns the correction.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from .. import special
+from .._math import nonnegative, two_product
+from ..activation import Activation, Traits, param, register
+from ..namespace import Array, Namespace
+
+__all__ = [
+    "GELU",
+    "Mish",
+    "SiLU",
+    "Softplus",
+    "Squareplus",
+    "gelu",
+    "mish",
+    "silu",
+    "softplus",
+    "squareplus",
+    "swish",
+]
+
+_INF = math.inf
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _is64(x: Array, xp: Namespace) -> bool:
+    return bool(x.dtype == xp.float64)
+
+
+def _exp_tail(y: Array, xp: Namespace, squared: bool = False) -> tuple[Array, Array, float]:
+    """``exp(y)`` for ``y <= 0`` as ``(m, deep, scale)``: the value is ``m * scale`` where
+    ``deep`` and ``m`` elsewhere.
+
+    Deep in the tail ``exp(y)`` is subnormal (or its square is, with ``squared``) while
+    a product built from it may be normal; taking ``exp(y + shift)`` there keeps every
+    digit, and the caller multiplies the finished product by ``scale`` (``e**-shift``,
+    or its square for a product quadratic in ``exp(y)``) with :func:`_unscale`. In the
+    deep part ``m`` is still far below ``eps``, so ``1 + m`` is 1 as it should be.
+    """
+    if _is64(y, xp):
+        limit, shift = (-300.0, 64.0) if squared else (-600.0, 64.0)
+    else:
+        limit, shift = (-40.0, 20.0) if squared else (-80.0, 40.0)
+    deep = y < limit
+    return xp.exp(xp.where(deep, y + shift, y)), deep, math.exp(-shift)
+
+
+def _unscale(value: Array, deep: Array, scale: float, xp: Namespace) -> Array:
+    return xp.where(deep, value * scale, value)
+
+
+def _two_sum(a: Array, b: Array) -> tuple[Array, Array]:
+    """``a + b = s + e`` exactly (Knuth)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _full(x: Array, value: float, xp: Namespace) -> Array:
+    return xp.full_like(x, value)
+
+
+class _Root(NamedTuple):
+    """A root ``x0 = hi + lo`` of a cancelling bracket and its replacement on the window
+    ``start < x < stop``: ``bracket(x) = d * q(x)``, ``d = x - x0``, with ``q`` a
+    Chebyshev series on the window (coefficients fitted at 50 digits with mpmath,
+    truncated where the tail is below 2**-57 relative).
+
+    ``d`` is formed as ``(x - hi) - lo`` (the first difference is exact near the root),
+    so the bracket keeps its relative accuracy right up to the root, where the plain
+    formula loses everything.
+    """
+
+    hi: float
+    lo: float
+    start: float
+    stop: float
+    coefficients: tuple[float, ...]
+
+
+def _near_root(x: Array, root: _Root, plain: Array, xp: Namespace) -> Array:
+    """``plain``, replaced on ``root``'s window by the fitted ``d * q(x)``."""
+    inside = (x > root.start) & (x < root.stop)
+    middle = 0.5 * (root.start + root.stop)
+    xs = xp.where(inside, x, _full(x, middle, xp))
+    s = (xs - middle) * (2.0 / (root.stop - root.start))
+    d = (xs - root.hi) - root.lo
+    first, second = xp.zeros_like(x), xp.zeros_like(x)
+    for c in reversed(root.coefficients[1:]):  # Clenshaw
+        first, second = c + 2.0 * s * first - second, first
+    q = root.coefficients[0] + s * first - second
+    return xp.where(inside, d * q, plain)
+
+
+def _reciprocal(m: Array, xp: Namespace, m_err: Array | None = None) -> tuple[Array, Array]:
+    """``1/(1 + m + m_err) = r (1 + c)`` for ``m >= 0``, to about 2**-100.
+
+    ``1 + m`` rounds, and ``1/(1+m)**3`` would triple that; ``r`` is the rounded
+    reciprocal and ``c`` the small correction for both roundings (and for the low part
+    ``m_err`` of a double-double ``m``), so that ``1/(1+m)**k = r**k (1 + k c)`` to
+    second order.
+    """
+    u, u_err = _two_sum(xp.ones_like(m), m)  # 1 + m = u + u_err exactly
+    if m_err is not None:
+        u_err = u_err + m_err
+    r = 1 / u
+    p, p_err = two_product(u, r, xp)
+    residual = (1 - p) - p_err  # 1 - u r, exact
+    return r, residual - u_err * r
+
+
+# --------------------------------------------------------------------------- softplus
+
+
+@register("softplus")
+@dataclass(frozen=True, repr=False)
+class Softplus(Activation):
+    r"""Softplus, a smooth ReLU: ``log(1 + exp(beta x)) / beta``.
+
+    .. math::
+
+        f(x) = \frac{1}{\beta}\log\left(1 + e^{\beta x}\right)
+
+        f'(x) = \sigma(\beta x) = \frac{1}{1 + e^{-\beta x}}
+
+        f''(x) = \beta\,\sigma(\beta x)\,\sigma(-\beta x)
+
+    Parameters
+    ----------
+    beta : float, default 1.0
+        Sharpness: larger beta is closer to ReLU. Must be positive.
+    threshold : float, default inf
+        Where ``beta * x > threshold`` the function is replaced by ``x`` with ``f' = 1``
+        and ``f'' = 0`` (PyTorch's shortcut; the ``torch`` dialect uses 20). Must be
+        positive; ``inf`` (the default) keeps the exact function everywhere.
+
+    Notes
+    -----
+    Evaluated as ``max(x, 0) + log1p(exp(-|beta x|)) / beta``: no overflow, and both
+    tails are exact to rounding (``softplus(-700) = e**-700``, ``softplus(1e4) = 1e4``);
+    f' and f'' come from ``e = exp(-|beta x|)`` as ``1/(1+e)``, ``e/(1+e)`` and
+    ``beta e/(1+e)**2``, never from ``1 - sigma``. For ``beta != 1`` the product
+    ``beta x`` is formed exactly (two_product), so its rounding is not magnified by
+    ``exp`` (up to ``|beta x| / 2`` ulps otherwise). With a finite threshold there is a
+    (tiny) jump at ``x = threshold / beta``, listed as a kink; exactly there f and f'
+    are those of the smooth side (as in PyTorch) and f'' is 0, the one-sided limit of
+    smaller magnitude. For ``beta`` below about ``1e-290`` the exact product is skipped
+    (it would overflow) and the far negative tail loses accuracy.
+
+    References
+    ----------
+    Dugas et al. (2001), "Incorporating second-order functional knowledge for better
+    option pricing"; ``torch.nn.Softplus``, ``jax.nn.softplus``.
+
+    Examples
+    --------
+    >>> nl.softplus([-700.0, 0.0, 1e4])
+    array([9.85967654e-305, 6.93147181e-001, 1.00000000e+004])
+    """
+
+    beta: float = param(1.0, gt=0.0)
+    threshold: float = param(_INF, gt=0.0, allow_inf=True)
+
+    @property
+    def kinks(self) -> tuple[float, ...]:  # type: ignore[override]
+        return (self.threshold / self.beta,) if self.threshold < _INF else ()
+
+    def traits(self) -> Traits:
+        return Traits(
+            range=(0.0, _INF),
+            monotonic=True,
+            smoothness=_INF if self.threshold == _INF else -1,
+            zero_centred=False,
+        )
+
+    def _tail(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array, float]:
+        """``(z, m, deep, scale)``: ``z = beta x`` rounded, ``exp(-|beta x|)`` exact to
+        rounding as ``m`` (times ``scale`` where ``deep``)."""
+        beta = self.beta
+        if beta == 1.0:
+            m, deep, scale = _exp_tail(-xp.abs(x), xp)
+            return x, m, deep, scale
+        z = beta * x
+        m, deep, scale = _exp_tail(-xp.abs(z), xp)
+        if beta < 1e290:  # splitting beta would overflow beyond
+            # |x| beyond limit: exp(-|beta x|) is 0 anyway, or (beta < 1e-297) the
+            # split of x would overflow and the correction is skipped.
+            limit = min(1000.0 / beta, 1e300 if _is64(x, xp) else 1e30)
+            xc = xp.clip(x, -limit, limit)
+            _, err = two_product(_full(x, beta, xp), xc, xp)
+            err = xp.where(xp.abs(x) > limit, xp.zeros_like(x), err)
+            # -|beta x| = -|z| - sign(z) err, and exp(-err) = 1 - err to rounding.
+            m = m - m * xp.where(z >= 0, err, -err)
+        return z, m, deep, scale
+
+    def _pieces(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array, Array, float]:
+        z, m, deep, scale = self._tail(x, xp)
+        big, fix = _reciprocal(m, xp)
+        return z, m, (big, fix), deep, scale
+
+    def _value(self, x: Array, xp: Namespace, pieces: Any) -> Array:
+        z, m, _, deep, scale = pieces
+        y = nonnegative(x, xp) + _unscale(xp.log1p(m) / self.beta, deep, scale, xp)
+        if self.threshold < _INF:
+            y = xp.where(z > self.threshold, x, y)
+        return y
+
+    def _slope(self, x: Array, xp: Namespace, pieces: Any) -> Array:
+        z, m, (big, fix), deep, scale = pieces
+        big = big + big * fix  # 1/(1+m)
+        y = xp.where(z >= 0, big, _unscale(m * big, deep, scale, xp))
+        if self.threshold < _INF:
+            y = xp.where(z > self.threshold, xp.ones_like(x), y)
+        return y
+
+    def _curvature(self, x: Array, xp: Namespace, pieces: Any) -> Array:
+        z, m, (big, fix), deep, scale = pieces
+        big2 = big * big * (1 + 2 * fix)  # 1/(1+m)**2
+        y = _unscale(self.beta * m * big2, deep, scale, xp)
+        if self.threshold < _INF:
+            y = xp.where(z >= self.threshold, xp.zeros_like(x), y)
+        return y
+
+    def _f(self, x: Array, xp: Namespace) -> Array:
+        return self._value(x, xp, self._pieces(x, xp))
+
+    def _df(self, x: Array, xp: Namespace) -> Array:
+        return self._slope(x, xp, self._pieces(x, xp))
+
+    def _d2f(self, x: Array, xp: Namespace) -> Array:
+        return self._curvature(x, xp, self._pieces(x, xp))
+
+    def _derivatives(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
+        p = self._pieces(x, xp)
+        return self._value(x, xp, p), self._slope(x, xp, p), self._curvature(x, xp, p)
+
+
+# --------------------------------------------------------------------------- squareplus
+
+
+@register("squareplus")
+@dataclass(frozen=True, repr=False)
+class Squareplus(Activation):
+    r"""Squareplus, an algebraic softplus: ``(x + sqrt(x**2 + b)) / 2``.
+
+    .. math::
+
+        f(x) = \frac{1}{2}\left(x + \sqrt{x^2 + b}\right)
+
+        f'(x) = \frac{1}{2}\left(1 + \frac{x}{\sqrt{x^2 + b}}\right)
+
+        f''(x) = \frac{b}{2\,(x^2 + b)^{3/2}}
+
+    Parameters
+    ----------
+    b : float, default 4.0
+        Smoothness at 0 (``f(0) = sqrt(b) / 2``). Must be >= 0; ``b = 0`` is ReLU.
+
+    Notes
+    -----
+    With ``r = hypot(x, sqrt(b))`` (no overflow of ``x**2``), the negative side is
+    computed as ``b / (2 (r - x))``, f' as ``b / (2 r (r - x))``: the same values without
+    the cancellation of ``x + r`` for ``x << 0`` (squareplus(-700) = 0.00142856851...).
+    Halves are taken before sums, so nothing overflows up to the largest float. For
+    ``b = 0`` it is ReLU with a kink at 0, where f' and f'' are 0 (the one-sided limit
+    of smaller magnitude).
+
+    References
+    ----------
+    Barron (2021), "Squareplus: A Softplus-Like Algebraic Rectifier",
+    arXiv:2112.11687; ``jax.nn.squareplus``.
+
+    Examples
+    --------
+    >>> nl.squareplus([-700.0, 0.0, 1e200])
+    array([1.42856851e-003, 1.00000000e+000, 1.00000000e+200])
+    """
+
+    b: float = param(4.0, ge=0.0)
+
+    @property
+    def kinks(self) -> tuple[float, ...]:  # type: ignore[override]
+        return (0.0,) if self.b == 0 else ()
+
+    def traits(self) -> Traits:
+        return Traits(
+            range=(0.0, _INF),
+            monotonic=True,
+            smoothness=_INF if self.b > 0 else 0,
+            zero_centred=False,
+        )
+
+    def _radius(self, x: Array, xp: Namespace) -> Array:
+        """``sqrt(x**2 + b)`` without overflow, for |x| clamped below the largest float."""
+        return xp.hypot(x, _full(x, math.sqrt(self.b), xp))
+
+    def _clamped(self, x: Array, xp: Namespace) -> Array:
+        limit = 1e300 if _is64(x, xp) else 1e36
+        return xp.clip(x, -limit, limit)
+
+    def _f(self, x: Array, xp: Namespace) -> Array:
+        if self.b == 0:
+            return xp.where(x > 0, x, xp.where(xp.isnan(x), x, xp.zeros_like(x)))
+        r = self._radius(x, xp)
+        right = 0.5 * nonnegative(x, xp) + 0.5 * r
+        left = (0.25 * self.b) / (0.5 * r + 0.5 * nonnegative(-x, xp))
+        return xp.where(x >= 0, right, left)
+
+    def _df(self, x: Array, xp: Namespace) -> Array:
+        if self.b == 0:
+            return xp.where(x > 0, xp.ones_like(x), xp.where(xp.isnan(x), x, xp.zeros_like(x)))
+        xc = self._clamped(x, xp)
+        r = self._radius(xc, xp)
+        right = 0.5 + 0.5 * (nonnegative(xc, xp) / r)
+        left = (0.5 * self.b / r) / (r + nonnegative(-xc, xp))
+        return xp.where(x >= 0, right, left)
+
+    def _d2f(self, x: Array, xp: Namespace) -> Array:
+        if self.b == 0:
+            return xp.where(xp.isnan(x), x, xp.zeros_like(x))
+        r = self._radius(self._clamped(x, xp), xp)
+        return ((0.5 * self.b / r) / r) / r
+
+
+# --------------------------------------------------------------------------- gelu
+
+_SQRT_HALF = (0.7071067811865476, -4.833646656726457e-17)  # 1/sqrt(2), hi + lo
+_INV_SQRT_2PI = (0.3989422804014327, -2.49232720227773e-17)  # 1/sqrt(2 pi)
+_TWO_OVER_SQRT_PI = 1.1283791670955126
+_TANH_A = (1.5957691216057308, -9.96930880911092e-17)  # 2 sqrt(2/pi)
+_TANH_B = (0.07135481627260025, -6.175149918155315e-19)  # 2 * 0.044715 sqrt(2/pi)
+
+_GELU_MODES = {"none": "none", "erf": "none", "exact": "none", "tanh": "tanh"}
+
+
+def _gelu_mode(value: Any) -> Any:
+    """``approximate``: True/False (JAX, Keras) and 'erf'/'exact' become our names."""
+    if value is True:
+        return "tanh"
+    if value is False:
+        return "none"
+    if isinstance(value, str):
+        return _GELU_MODES.get(value.strip().lower(), value)
+    return value
+
+
+@register("gelu")
+@dataclass(frozen=True, repr=False)
+class GELU(Activation):
+    r"""Gaussian error linear unit: ``x * Phi(x)``, or its tanh approximation.
+
+    .. math::
+
+        f(x) = x\,\Phi(x) = \frac{x}{2}\operatorname{erfc}\left(-\frac{x}{\sqrt{2}}\right)
+
+        f'(x) = \Phi(x) + x\,\varphi(x)
+
+        f''(x) = \varphi(x)\,(2 - x^2)
+
+    With ``approximate="tanh"``: ``f(x) = x sigma(v)``, ``v = 2 sqrt(2/pi) (x +
+    0.044715 x**3)`` (the same as ``x/2 (1 + tanh(v/2))``), ``f' = sigma(v) (1 + x v'
+    sigma(-v))``, ``f'' = sigma(v) sigma(-v) (2 v' + x v'' - x v'**2 tanh(v/2))``.
+
+    Parameters
+    ----------
+    approximate : {"none", "tanh"}, default "none"
+        "none" is the exact erf form (PyTorch, Keras ``activations.gelu``); "tanh" the
+        approximation (JAX's and Keras ``ops.gelu``'s default). True/False (JAX, Keras)
+        and "erf"/"exact" are accepted and stored as "tanh"/"none".
+
+    Notes
+    -----
+    Exact form: for ``x < 0``, ``Phi(x) = erfcx(|x|/sqrt 2) exp(-x**2/2) / 2`` with the
+    square split exactly, so the negative tail is accurate down to underflow
+    (``gelu(-10) = -7.6e-23``; PyTorch's ``1 + erf`` gives 0 from about -8). Tanh form:
+    ``x sigma(v)`` does not cancel for ``x << 0``, and ``v`` is formed in double-double
+    (its rounding would be magnified ``|v|`` times by ``exp``). Both give ``-0.0`` at
+    ``-inf`` and ``inf`` at ``inf``. f' has a root near -0.75 (and the tanh form's f''
+    two at about +-1.6), where a fitted polynomial in the distance to the root replaces
+    the cancelling formula.
+
+    References
+    ----------
+    Hendrycks, Gimpel (2016), "Gaussian Error Linear Units (GELUs)",
+    arXiv:1606.08415; ``torch.nn.GELU``, ``jax.nn.gelu``.
+
+    Examples
+    --------
+    >>> nl.gelu([-10.0, 0.0, 1.0])
+    array([-7.61985302e-23,  0.00000000e+00,  8.41344746e-01])
+    """
+
+    approximate: str = param("none", kind=str, choices=("none", "tanh"), convert=_gelu_mode)
+
+    def traits(self) -> Traits:
+        low = -0.17004075057125405 if self.approximate == "tanh" else -0.16997120747990366
+        return Traits(range=(low, _INF), monotonic=False, smoothness=_INF, zero_centred=True)
+
+    # ----------------------------------------------------------------- exact form
+
+    def _erf_pieces(self, x: Array, xp: Namespace) -> dict[str, Any]:
+        xc = xp.clip(x, -40.0, 40.0)  # exp(-x**2/2) is 0 beyond, even shifted
+        square, err = two_product(xc, xc, xp)
+        m, deep, scale = _exp_tail(-0.5 * square, xp)
+        m = m - m * (0.5 * err)  # exp(-(square + err)/2)
+        a = nonnegative(-xc, xp)  # |x| on the negative side, clamped
+        t, t_err = two_product(a, _full(x, _SQRT_HALF[0], xp), xp)
+        t_err = t_err + a * _SQRT_HALF[1]  # a / sqrt 2 = t + t_err
+        q0 = special.erfcx(t, xp)
+        q = q0 + t_err * (2 * t * q0 - _TWO_OVER_SQRT_PI)  # erfcx' = 2t erfcx - 2/sqrt(pi)
+        return {
+            "xc": xc,
+            "square": square,
+            "err": err,
+            "m": m,
+            "deep": deep,
+            "scale": scale,
+            "a": a,
+            "q": q,  # erfcx(|x|/sqrt 2), used where x < 0
+            "phi_right": special.erfc(-(nonnegative(x, xp) * _SQRT_HALF[0]), xp),  # 2 Phi
+        }
+
+    def _erf_value(self, x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
+        left = _unscale(-(0.5 * p["a"] * p["q"]) * p["m"], p["deep"], p["scale"], xp)
+        right = nonnegative(x, xp) * (0.5 * p["phi_right"])
+        return xp.where(x >= 0, right, left)
+
+    def _erf_slope(self, x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
+        k = _INV_SQRT_2PI[0]
+        m = p["m"]
+        bracket = _near_root(x, _GELU_ROOT, 0.5 * p["q"] - p["a"] * k, xp)
+        left = _unscale(m * bracket, p["deep"], p["scale"], xp)
+        xr = nonnegative(p["xc"], xp)
+        right = 0.5 * p["phi_right"] + xr * k * _unscale(m, p["deep"], p["scale"], xp)
+        return xp.where(x >= 0, right, left)
+
+    def _erf_curvature(self, x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
+        k_hi, k_lo = _INV_SQRT_2PI
+        poly = (2.0 - p["square"]) - p["err"]
+        value = (p["m"] * k_hi + p["m"] * k_lo) * poly
+        return _unscale(value, p["deep"], p["scale"], xp)
+
+    # ----------------------------------------------------------------- tanh form
+
+    def _tanh_pieces(self, x: Array, xp: Namespace) -> dict[str, Any]:
+        xc = xp.clip(x, -30.0, 30.0)  # |v| > 1900 beyond: exp(-|v|) is 0 anyway
+        a_hi, a_lo = _TANH_A
+        b_hi, b_lo = _TANH_B
+        # v = x (A + B x**2) in double-double.
+        p2, e2 = two_product(xc, xc, xp)
+        p3, e3 = two_product(xc, p2, xp)
+        cube_lo = e3 + xc * e2
+        q, qe = two_product(_full(x, b_hi, xp), p3, xp)
+        q_lo = qe + (b_hi * cube_lo + b_lo * p3)
+        r, re = two_product(_full(x, a_hi, xp), xc, xp)
+        r_lo = re + a_lo * xc
+        s, se = _two_sum(r, q)
+        lo = se + (r_lo + q_lo)
+        v = s + lo
+        v_lo = lo - (v - s)
+        m, deep, scale = _exp_tail(-xp.abs(v), xp)
+        m = m - m * xp.where(v >= 0, v_lo, -v_lo)  # exp(-|v + v_lo|)
+        big, fix = _reciprocal(m, xp)
+        dv = a_hi + 3.0 * b_hi * p2
+        # x v' = x A + 3 B x**3 = v + 2 B x**3, in double-double.
+        xdv, xdv_err = _two_sum(v, 2.0 * q)
+        xdv_err = xdv_err + (v_lo + 2.0 * q_lo)
+        return {"xc": xc, "p2": p2, "v": v, "m": m, "big": big, "fix": fix, "dv": dv,
+                "xdv": xdv, "xdv_err": xdv_err, "deep": deep, "scale": scale}  # fmt: skip
+
+    def _tanh_value(self, x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
+        big = p["big"] + p["big"] * p["fix"]
+        right = nonnegative(x, xp) * big
+        left = _unscale(p["xc"] * p["m"] * big, p["deep"], p["scale"], xp)
+        return xp.where(x >= 0, right, left)
+
+    def _tanh_slope(self, x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
+        m, xc, dv = p["m"], p["xc"], p["dv"]
+        big2 = p["big"] * p["big"] * (1 + 2 * p["fix"])  # 1/(1+m)**2
+        right = (1 + m * (1 + xc * dv)) * big2
+        # x < 0: 1 + m + x v' cancels only next to the root (x v' is double-double).
+        bracket = ((1 + p["xdv"]) + p["xdv_err"]) + m
+        bracket = _near_root(x, _GELU_TANH_ROOT, bracket, xp)
+        left = _unscale(m * bracket * big2, p["deep"], p["scale"], xp)
+        return xp.where(x >= 0, right, left)
+
+    def _tanh_curvature(self, x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
+        m, big, dv = p["m"], p["big"], p["dv"]
+        a = xp.abs(p["xc"])
+        th = -xp.expm1(-xp.abs(p["v"])) * (big + big * p["fix"])  # tanh(|v|/2)
+        bracket = (2.0 * _TANH_A[0] + 12.0 * _TANH_B[0] * p["p2"]) - a * dv * dv * th
+        bracket = _near_root(a, _GELU_TANH_ROOT2, bracket, xp)  # f'' is even
+        big2 = big * big * (1 + 2 * p["fix"])
+        return _unscale(m * bracket * big2, p["deep"], p["scale"], xp)
+
+    # ----------------------------------------------------------------- hooks
+
+    def _f(self, x: Array, xp: Namespace) -> Array:
+        if self.approximate == "tanh":
+            return self._tanh_value(x, xp, self._tanh_pieces(x, xp))
+        return self._erf_value(x, xp, self._erf_pieces(x, xp))
+
+    def _df(self, x: Array, xp: Namespace) -> Array:
+        if self.approximate == "tanh":
+            return self._tanh_slope(x, xp, self._tanh_pieces(x, xp))
+        return self._erf_slope(x, xp, self._erf_pieces(x, xp))
+
+    def _d2f(self, x: Array, xp: Namespace) -> Array:
+        if self.approximate == "tanh":
+            return self._tanh_curvature(x, xp, self._tanh_pieces(x, xp))
+        return self._erf_curvature(x, xp, self._erf_pieces(x, xp))
+
+    def _derivatives(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
+        if self.approximate == "tanh":
+            p = self._tanh_pieces(x, xp)
+            return (self._tanh_value(x, xp, p), self._tanh_slope(x, xp, p),
+                    self._tanh_curvature(x, xp, p))  # fmt: skip
+        p = self._erf_pieces(x, xp)
+        return self._erf_value(x, xp, p), self._erf_slope(x, xp, p), self._erf_curvature(x, xp, p)
+
+
+# --------------------------------------------------------------------------- silu
+
+# Root of silu': 1 + x + e**x = 0, and w = e**x0 = -(1 + x0).
+_SILU_X0 = (-1.2784645427610737, -1.0946994183093437e-16)
+_SILU_W = (0.2784645427610738, -1.5523606315812798e-18)
+# Roots +-a1 of silu'': 2 - a tanh(a/2) = 0, and a1 - 2.
+_SILU_A1 = (2.3993572805154675, 1.8464872855353363e-16)
+_SILU_A1_MINUS_2 = (0.39935728051546765, 1.8115274859760153e-17)
+
+
+def _silu_parts(x: Array, xp: Namespace) -> dict[str, Any]:
+    """The shared pieces of silu, f' and f'' from ``m = exp(-|x|)``."""
+    a = xp.abs(x)
+    m, deep, scale = _exp_tail(-a, xp)
+    ac = xp.clip(a, 0.0, 800.0)
+    big, fix = _reciprocal(m, xp)
+    return {"a": a, "ac": ac, "m": m, "big": big, "fix": fix, "deep": deep, "scale": scale}
+
+
+def _silu_value(x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
+    big = p["big"] + p["big"] * p["fix"]
+    right = nonnegative(x, xp) * big
+    left = _unscale(-(p["ac"] * p["m"]) * big, p["deep"], p["scale"], xp)
+    return xp.where(x >= 0, right, left)
+
+
+def _silu_slope(x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
+    m, ac = p["m"], p["ac"]
+    big2 = p["big"] * p["big"] * (1 + 2 * p["fix"])  # 1/(1+m)**2
+    right = (1 + m * (1 + ac)) * big2
+    # x < 0: f' = e/(1+e)**2 (1 + x + e), e = exp(x). Near the root x0 of 1 + x + e**x,
+    # with d = x - x0: 1 + x + e**x = d + w expm1(d), w = e**x0, a sum of like signs.
+    inside = (x > -2.5) & (x < -0.65)
+    d = xp.where(inside, (x - _SILU_X0[0]) - _SILU_X0[1], xp.zeros_like(x))
+    em = xp.expm1(d)
+    near = d + (_SILU_W[0] * em + _SILU_W[1] * em)
+    g = xp.where(inside, near, (1 - ac) + m)
+    left = _unscale(m * g * big2, p["deep"], p["scale"], xp)
+    return xp.where(x >= 0, right, left)
+
+
+def _silu_curvature(x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
+    m, big, ac = p["m"], p["big"], p["ac"]
+    big3 = big * big * big * (1 + 3 * p["fix"])  # 1/(1+m)**3
+    # f'' = e/(1+e)**3 (2 - a + (2 + a) e), e = exp(-a), a = |x| (even). Near the root
+    # a1, with d = a - a1: the bracket is (a1 - 2) expm1(-d) - d (1 - e), like signs.
+    inside = (ac > 1.2) & (ac < 4.75)
+    d = xp.where(inside, (ac - _SILU_A1[0]) - _SILU_A1[1], xp.zeros_like(x))
+    em = xp.expm1(-d)
+    near = (_SILU_A1_MINUS_2[0] * em + _SILU_A1_MINUS_2[1] * em) - d * (1 - m)
+    bracket = xp.where(inside, near, (2 - ac) + (2 + ac) * m)
+    return _unscale(m * bracket * big3, p["deep"], p["scale"], xp)
+
+
+@register("silu")
+@dataclass(frozen=True, repr=False)
+class SiLU(Activation):
+    r"""Sigmoid linear unit (swish): ``x * sigmoid(x)``.
+
+    .. math::
+
+        f(x) = x\,\sigma(x)
+
+        f'(x) = \sigma(x)\,\bigl(1 + x\,\sigma(-x)\bigr)
+
+        f''(x) = \sigma(x)\,\sigma(-x)\,\bigl(2 + x\,(\sigma(-x) - \sigma(x))\bigr)
+
+    Notes
+    -----
+    Everything is built from ``e = exp(-|x|)``: ``f = x/(1+e)`` or ``x e/(1+e)``,
+    ``f' = (1 + e(1+x))/(1+e)**2`` or ``e(1 + x + e)/(1+e)**2``, ``f'' = e(2 - |x| +
+    (2 + |x|) e)/(1+e)**3``, so the tails keep full relative accuracy (silu'(-40) =
+    -1.6e-16, not 0) and ``f(-inf) = -0.0`` (PyTorch and JAX give NaN). The roots of f'
+    (x0 = -1.2785) and f'' (+-2.3994) are handled by exact identities in ``d = x - x0``
+    (e.g. ``1 + x + e**x = d + e**x0 expm1(d)``), which add terms of one sign.
+
+    References
+    ----------
+    Elfwing, Uchibe, Doya (2018), arXiv:1702.03118; Ramachandran, Zoph, Le (2017),
+    "Searching for Activation Functions", arXiv:1710.05941; ``torch.nn.SiLU``.
+
+    Examples
+    --------
+    >>> nl.silu([-40.0, 0.0, 1.0])
+    array([-1.69934170e-16,  0.00000000e+00,  7.31058579e-01])
+    """
+
+    def traits(self) -> Traits:
+        return Traits(
+            range=(-0.27846454276107380, _INF), monotonic=False, smoothness=_INF, zero_centred=True
+        )
+
+    def _f(self, x: Array, xp: Namespace) -> Array:
+        return _silu_value(x, xp, _silu_parts(x, xp))
+
+    def _df(self, x: Array, xp: Namespace) -> Array:
+        return _silu_slope(x, xp, _silu_parts(x, xp))
+
+    def _d2f(self, x: Array, xp: Namespace) -> Array:
+        return _silu_curvature(x, xp, _silu_parts(x, xp))
+
+    def _derivatives(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
+        p = _silu_parts(x, xp)
+        return _silu_value(x, xp, p), _silu_slope(x, xp, p), _silu_curvature(x, xp, p)
+
+
+# --------------------------------------------------------------------------- mish
+
+
+def _mish_parts(x: Array, xp: Namespace) -> dict[str, Any]:
+    """``m = exp(-|x|)`` (shifted where ``m**2`` would be subnormal) and the reciprocal
+    of the denominator ``D``: ``1 + 2m(1+m)`` for x >= 0, ``2 + m(2+m)`` for x < 0,
+    formed in double-double so that its powers do not multiply its rounding."""
+    a = xp.abs(x)
+    m, deep, scale = _exp_tail(-a, xp, squared=True)
+    ac = xp.clip(a, 0.0, 800.0)
+    right = x >= 0
+    sq, sq_err = two_product(m, m, xp)
+    # right: D = 1 + (2m + 2m**2); left: D = 2 (1 + (m + m**2/2)).
+    w, w_err = _two_sum(xp.where(right, 2 * m, m), xp.where(right, 2 * sq, 0.5 * sq))
+    w_err = w_err + xp.where(right, 2 * sq_err, 0.5 * sq_err)
+    r, fix = _reciprocal(w, xp, w_err)
+    r = xp.where(right, r, 0.5 * r)  # 1/D = r (1 + fix)
+    return {"a": a, "ac": ac, "m": m, "r": r, "fix": fix, "right": right,
+            "deep": deep, "scale": scale}  # fmt: skip
+
+
+def _mish_value(x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
+    m, r = p["m"], p["r"] + p["r"] * p["fix"]  # r = 1/D
+    right = nonnegative(x, xp) * ((1 + 2 * m) * r)
+    left = _unscale(-(p["ac"] * m) * ((m + 2) * r), p["deep"], p["scale"], xp)
+    return xp.where(p["right"], right, left)
+
+
+def _mish_slope(x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
+    m, ac, r, fix = p["m"], p["ac"], p["r"], p["fix"]
+    r2 = r * r * (1 + 2 * fix)  # 1/D**2
+    # x >= 0: T + x T' with T = (1 + 2m)/D, T' = 4 m**2 (1+m) / D**2 (like signs).
+    right = (1 + 2 * m) * (r + r * fix) + ac * (4 * m * m * (1 + m)) * r2
+    # x < 0: m ((m + 2) D - 4|x| (1 + m)) / D**2, the bracket expanded in powers of m
+    # so that it only cancels next to the root (4(1 - |x|) is exact there).
+    bracket = 4 * (1 - ac) + (m * (6 - 4 * ac) + m * m * (4 + m))
+    bracket = _near_root(x, _MISH_ROOT, bracket, xp)
+    left = _unscale(m * bracket * r2, p["deep"], p["scale"], xp)
+    return xp.where(p["right"], right, left)
+
+
+def _mish_curvature(x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
+    m, ac, deep, r = p["m"], p["ac"], p["deep"], p["r"]
+    m2 = m * m
+    r3 = r * r * r * (1 + 3 * p["fix"])  # 1/D**3
+    # x >= 0: 4 m**2 (2(1+m)D - x(2 + 3m - 2m**2 - 2m**3)) / D**3, in powers of m.
+    right = (2 - 2 * ac) + (m * (6 - 3 * ac) + m2 * ((8 + 2 * ac) + m * (4 + 2 * ac)))
+    right = _near_root(x, _MISH_ROOT2_RIGHT, right, xp)
+    right = _unscale(4 * m2 * right * r3, deep, p["scale"] ** 2, xp)
+    # x < 0: 4 m (2(1+m)D - |x|(2 + 2m - 3m**2 - 2m**3)) / D**3, in powers of m.
+    left = (4 - 2 * ac) + (m * (8 - 2 * ac) + m2 * ((6 + 3 * ac) + m * (2 + 2 * ac)))
+    left = _near_root(x, _MISH_ROOT2_LEFT, left, xp)
+    left = _unscale(4 * m * left * r3, deep, p["scale"], xp)
+    return xp.where(p["right"], right, left)
+
+
+@register("mish")
+@dataclass(frozen=True, repr=False)
+class Mish(Activation):
+    r"""Mish: ``x * tanh(softplus(x))``.
+
+    .. math::
+
+        f(x) = x \tanh(s), \quad s = \log(1 + e^{x})
+
+        f'(x) = \tanh(s) + x\,\sigma(x)\operatorname{sech}^2(s)
+
+        f''(x) = \sigma(x) \operatorname{sech}^2(s) (2 + x (\sigma(-x) - 2 \sigma(x) \tanh s))
+
+    Notes
+    -----
+    ``tanh(softplus(x)) = (e**2x + 2e**x)/(e**2x + 2e**x + 2)``, so with ``m =
+    exp(-|x|)`` every quantity is a ratio of short polynomials in ``m`` (no overflow,
+    no ``1 - tanh**2``): ``f(-inf) = -0.0`` (PyTorch and JAX give NaN), ``f''(20) =
+    -6.5e-16`` (PyTorch: 0) and ``f''(710)`` is a tiny negative number (PyTorch: NaN).
+    Near the root of f' (-1.19) and the two of f'' a fitted polynomial in the distance
+    to the root replaces the cancelling formula.
+
+    References
+    ----------
+    Misra (2019), "Mish: A Self Regularized Non-Monotonic Activation Function",
+    arXiv:1908.08681; ``torch.nn.Mish``, ``jax.nn.mish``.
+
+    Examples
+    --------
+    >>> nl.mish([-40.0, 0.0, 1.0])
+    array([-1.69934170e-16,  0.00000000e+00,  8.65098388e-01])
+    """
+
+    def traits(self) -> Traits:
+        return Traits(
+            range=(-0.30884341301725041, _INF), monotonic=False, smoothness=_INF, zero_centred=True
+        )
+
+    def _f(self, x: Array, xp: Namespace) -> Array:
+        return _mish_value(x, xp, _mish_parts(x, xp))
+
+    def _df(self, x: Array, xp: Namespace) -> Array:
+        return _mish_slope(x, xp, _mish_parts(x, xp))
+
+    def _d2f(self, x: Array, xp: Namespace) -> Array:
+        return _mish_curvature(x, xp, _mish_parts(x, xp))
+
+    def _derivatives(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
+        p = _mish_parts(x, xp)
+        return _mish_value(x, xp, p), _mish_slope(x, xp, p), _mish_curvature(x, xp, p)
+
+
+# --------------------------------------------------------------------------- roots
+
+# Fitted by a 50-digit mpmath script (Chebyshev interpolation of bracket/(x - x0) on the
+# window). Windows: where the plain bracket's inexact terms exceed its value (1.3 times
+# for gelu' and the tanh form's f'', whose terms are all inexact).
+_GELU_ROOT = _Root(
+    -0.7517915246935645,
+    1.4956759177009883e-17,
+    -2.63,
+    -0.13,
+    (
+        0.5471608954208501,
+        0.0748639320308098,
+        0.01714077551425053,
+        0.0036219413675375556,
+        0.000715048960119656,
+        0.00013307927531855973,
+        2.3509300056904363e-05,
+        3.963413340101419e-06,
+        6.404683031084141e-07,
+        9.956179006531239e-08,
+        1.4933867571148857e-08,
+        2.167003753221592e-09,
+        3.0487642755515293e-10,
+        4.1668667148086283e-11,
+        5.541917312145122e-12,
+        7.183465184164355e-13,
+        9.086982784435006e-14,
+        1.123170462924041e-14,
+        1.3579674257882e-15,
+        1.607623181312076e-16,
+        1.86520175286149e-17,
+    ),
+)  # 21 Chebyshev terms, q in [0.486, 0.644]
+_GELU_TANH_ROOT = _Root(
+    -0.7524614220710163,
+    3.635560509207687e-17,
+    -0.86,
+    -0.58,
+    (
+        2.4618415776612443,
+        -0.010148528761546885,
+        0.004005040827943081,
+        5.5109586849214416e-05,
+        1.560448558973996e-06,
+        4.0616364701782654e-08,
+        9.361150418191144e-10,
+        2.0663093929615608e-11,
+        4.491001255453964e-13,
+        9.127718408279239e-15,
+        1.7556986682615002e-16,
+    ),
+)  # 11 Chebyshev terms, q in [2.45, 2.48]
+_GELU_TANH_ROOT2 = _Root(
+    1.4185040087908283,
+    8.089265124388305e-17,
+    0.45,
+    4.51,
+    (
+        -17.707546996165902,
+        -19.785256299963233,
+        -6.207120742650029,
+        -1.1906391716638578,
+        -0.09481260715027383,
+        0.008413891645264682,
+        -0.00015206144778983808,
+        -0.0012123649848612456,
+        0.00015867452042977925,
+        0.00010004688702697152,
+        -1.735622474242479e-05,
+        -6.797773191489238e-06,
+        7.60237037637268e-07,
+        4.965042488581007e-07,
+        4.980702156077878e-08,
+        -4.7595679686325206e-08,
+        -1.2397696752530064e-08,
+        4.7389758613780745e-09,
+        1.2975511422847759e-09,
+        -3.7379737747978773e-10,
+        -9.799978685888194e-11,
+        1.7407372141426626e-11,
+        6.829210604019648e-12,
+        3.5906424580349295e-13,
+        -5.862714401749407e-13,
+        -1.5878206451155266e-13,
+        5.928331383946544e-14,
+        1.6654125896546363e-14,
+        -5.10574441148856e-15,
+        -1.1009376619939995e-15,
+        2.737227257816709e-16,
+        6.190786726579244e-17,
+    ),
+)  # 32 Chebyshev terms, q in [3.04, 45]
+_MISH_ROOT = _Root(
+    -1.1924312145154952,
+    -4.8484829848031044e-17,
+    -1.3,
+    -0.98,
+    (
+        6.547932412549577,
+        0.38630793608824415,
+        0.01770662794493357,
+        0.0006206888771868533,
+        1.8786287959000133e-05,
+        5.228898018107515e-07,
+        1.3711031242038056e-08,
+        3.3973297993171114e-10,
+        7.923770340209336e-12,
+        1.732929330271242e-13,
+        3.5464638286375182e-15,
+        6.789019116786921e-17,
+    ),
+)  # 12 Chebyshev terms, q in [6.18, 6.95]
+_MISH_ROOT2_LEFT = _Root(
+    -2.256376396360793,
+    -1.0703174875019247e-16,
+    -2.42,
+    -1.99,
+    (
+        2.8830005897452304,
+        0.14408070325208464,
+        0.007622042032769365,
+        0.00030418142313621134,
+        9.901159241070063e-06,
+        2.723573003775348e-07,
+        6.285062817896911e-09,
+        1.1061071536937432e-10,
+        7.468431519809907e-13,
+        -4.997543199627067e-14,
+        -3.2224329298659363e-15,
+        -1.2883887374549096e-16,
+    ),
+)  # 12 Chebyshev terms, q in [2.75, 3.03]
+_MISH_ROOT2_RIGHT = _Root(
+    1.4905711794854284,
+    7.126036715834263e-17,
+    0.98,
+    1.67,
+    (
+        -4.713833173260348,
+        0.8807033339176531,
+        -0.09048902243029024,
+        0.007093870074818538,
+        -0.0004615818732623289,
+        2.5738553029234223e-05,
+        -1.2254688588315486e-06,
+        4.77005222576993e-08,
+        -1.2986283312168388e-09,
+        2.683306598442817e-12,
+        2.6543781327238975e-12,
+        -2.286740303726675e-13,
+        1.3536533852399124e-14,
+        -6.623849192428038e-16,
+        2.8419442709165634e-17,
+    ),
+)  # 15 Chebyshev terms, q in [3.92, 5.69]
+
+softplus = Softplus()
+squareplus = Squareplus()
+gelu = GELU()
+silu = SiLU()
+swish = silu
+mish = Mish()

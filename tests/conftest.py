@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, settings
 
 import nonlin as nl
+
+# CI runs a fixed, derandomized sample so a red build always reproduces; the "long"
+# profile (HYPOTHESIS_PROFILE=long) searches far more widely and is for local runs.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile(
+    "long",
+    max_examples=5000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Every registered activation at its defaults, in catalog order.
 CATALOG = [nl.get(name) for name in nl.names()]

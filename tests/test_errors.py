@@ -225,12 +225,6 @@ def test_bad_parameters_in_python_raise_parameter_error(kwargs, message):
         nl.elu.replace(**kwargs)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="core bug: Activation.replace caches on its arguments (lru_cache), so an "
-    "unhashable value raises 'unhashable type' instead of ParameterError",
-)
 def test_an_unhashable_parameter_value_is_a_parameter_error():
     with pytest.raises(ParameterError, match="must be a float, not list"):
         nl.ELU(alpha=[1.0])
@@ -240,12 +234,6 @@ def test_an_unhashable_parameter_value_is_a_parameter_error():
         nl.elu([1.0], alpha=np.array([0.5]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="core bug: ParamSpec.check calls float(value) unguarded, so an int beyond the "
-    "float range raises OverflowError instead of ParameterError",
-)
 def test_an_integer_too_large_for_a_float_is_a_parameter_error():
     with pytest.raises(ParameterError, match="alpha"):
         nl.ELU(alpha=10**400)

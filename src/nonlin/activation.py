@@ -80,7 +80,12 @@ class ParamSpec:
             raise ParameterError(
                 f"{where} must be a {self.kind.__name__}, not {type(value).__name__} {value!r}"
             )
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            raise ParameterError(
+                f"{where} is {value!r}, too large for a float; {self.describe()}"
+            ) from None
         if math.isnan(number):
             raise ParameterError(f"{where} is nan; {self.describe()}")
         if math.isinf(number) and not self.allow_inf:
@@ -193,6 +198,8 @@ def register(
         canonical = name if isinstance(name, str) else cls.__name__.lower()
         _check_name(canonical)
         key = normalize_name(canonical)
+        if not _is_builtin(cls):
+            _refuse_alias(canonical, key)
         existing = _CLASSES.get(key)
         if existing is not None and existing is not cls and _is_builtin(existing):
             raise ValueError(
@@ -216,6 +223,18 @@ def _check_name(name: str) -> None:
             f"{name!r} cannot be an activation name: use letters, digits, '_' and '-', "
             "optionally followed by ':' and a word (like 'norm:z')"
         )
+
+
+def _refuse_alias(canonical: str, key: str) -> None:
+    """A user name must not hide a seed system's spelling (``rectify`` means relu)."""
+    from .dialects import ALIASES
+
+    for alias, target in ALIASES.items():
+        if normalize_name(alias) == key:
+            raise ValueError(
+                f"activation name {canonical!r} is already an alias of built-in "
+                f"{target!r}; choose another name"
+            )
 
 
 def _is_builtin(cls: type) -> bool:
@@ -280,10 +299,14 @@ class Activation:
                 setattr(cls, hook, _hook_from_public(method))
                 setattr(cls, public, getattr(Activation, public))
         if not _is_builtin(cls) and cls.__module__ != "__user__":
-            if "__dataclass_fields__" not in cls.__dict__:
-                # A plain subclass: make it a frozen dataclass so it hashes and compares.
-                dataclass(frozen=True, repr=False)(cls)
+            # A plain user subclass becomes a frozen dataclass (so it hashes, compares
+            # and validates) on first use, not here: a class decorator such as
+            # ``@dataclass(frozen=True)`` runs after this hook and must still work.
             register(cls.__name__.lower())(cls)
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        _ensure_dataclass(cls)
+        return super().__new__(cls)
 
     # ----------------------------------------------------------------- parameters
 
@@ -301,12 +324,14 @@ class Activation:
     @classmethod
     def parameters(cls) -> dict[str, Any]:
         """Declared parameters and their defaults, in order."""
+        _ensure_dataclass(cls)
         if not dataclasses.is_dataclass(cls):
             return {}
         return {item.name: item.default for item in dataclasses.fields(cls) if item.init}
 
     @classmethod
     def parameter_specs(cls) -> dict[str, ParamSpec]:
+        _ensure_dataclass(cls)
         if not dataclasses.is_dataclass(cls):
             return {}
         return {
@@ -366,7 +391,14 @@ class Activation:
 
     def replace(self: A, **changes: Any) -> A:
         """A copy with some parameters changed (other libraries' spellings accepted)."""
-        return _variant(self, tuple(sorted(changes.items(), key=lambda item: item[0])))
+        items = tuple(sorted(changes.items(), key=lambda item: item[0]))
+        try:
+            hash(items)
+        except TypeError:
+            # Unhashable values (a list, an array) cannot be cached; building the
+            # variant directly lets parameter validation say what is wrong with them.
+            return _variant.__wrapped__(self, items)
+        return _variant(self, items)
 
     def params_dict(self) -> dict[str, Any]:
         """The current value of every declared parameter."""
@@ -499,6 +531,13 @@ class Activation:
     def iter_stages(self) -> Iterator[Activation]:
         """The activations a chain applies in order (just ``self`` for one)."""
         yield self
+
+
+def _ensure_dataclass(cls: type) -> None:
+    """Make a user's plain subclass a frozen dataclass, once, when it is first used."""
+    if cls is Activation or "__dataclass_fields__" in cls.__dict__:
+        return
+    dataclass(frozen=True, repr=False)(cls)
 
 
 def _hook_from_public(method: Callable[..., Any]) -> Callable[..., Any]:

@@ -1,0 +1,68 @@
+"""The block engine gives exactly what one plain call gives, on any size and thread count."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nonlin import engine
+
+
+@pytest.fixture(params=[1, 2], ids=["1-thread", "2-threads"])
+def threads(request):
+    before = engine.get_threads()
+    engine.set_threads(request.param)
+    yield request.param
+    engine.set_threads(before)
+
+
+def _kernel(block):
+    # Overflows to inf for large |x| on purpose: a worker thread must not warn.
+    return np.exp(block) * np.tanh(block), np.cosh(block)
+
+
+@pytest.mark.parametrize(
+    "size",
+    [0, 1, engine.BLOCK - 1, engine.BLOCK + 1, engine.SMALL - 1, engine.SMALL + 3, 300_001],
+)
+def test_blocks_and_threads_give_the_plain_result(size, threads):
+    x = np.random.default_rng(size).standard_normal(size) * 400
+    first, second = engine.evaluate(_kernel, x, np.float64, np.float64, outputs=2)
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(first, np.exp(x) * np.tanh(x))
+        np.testing.assert_array_equal(second, np.cosh(x))
+
+
+def test_the_working_dtype_is_applied_per_block_and_rounded_once(threads):
+    x = np.linspace(-5, 5, 200_004, dtype=np.float32).reshape(7, -1)
+    (y,) = engine.evaluate(np.tanh, x, np.float64, np.float32)
+    assert y.dtype == np.float32 and y.shape == x.shape
+    np.testing.assert_array_equal(y, np.tanh(x.astype(np.float64)).astype(np.float32))
+
+
+def test_results_go_into_given_arrays(threads):
+    x = np.arange(100_000, dtype=np.float64).reshape(100, 1000)
+    buffer = np.full_like(x, np.nan)
+    (y,) = engine.evaluate(np.sqrt, x, np.float64, np.float64, out=[buffer])
+    assert y is buffer
+    np.testing.assert_array_equal(buffer, np.sqrt(x))
+
+
+def test_a_non_contiguous_input_is_read_correctly(threads):
+    x = np.random.default_rng(1).standard_normal((600, 400)).T  # Fortran order
+    (y,) = engine.evaluate(np.negative, x, np.float64, np.float64)
+    np.testing.assert_array_equal(y, -x)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
+def test_a_bad_thread_count_is_refused(bad):
+    with pytest.raises(ValueError, match="thread count must be a positive int"):
+        engine.set_threads(bad)
+
+
+def test_a_strided_output_array_is_filled(threads):
+    x = np.random.default_rng(2).standard_normal((300, 500))
+    target = np.zeros((500, 300)).T  # not C-contiguous
+    (y,) = engine.evaluate(np.abs, x, np.float64, np.float64, out=[target])
+    assert y is target
+    np.testing.assert_array_equal(target, np.abs(x))

@@ -1,96 +1,48 @@
 """Accuracy of f, f', f'' against 50-digit references, in ulps, for float64 and float32.
 
-The references are tables written by ``tools/make_references.py`` from the mpmath
-formulas in ``tests/mpref`` (format and error measure: ``tests/_ulp.py``). Every
-elementwise catalog entry must have one; every table is checked in its dtype for
-``act(x)``, ``act.grad(x)``, ``act.grad2(x)`` and ``act.derivatives(x)``:
+The references are the tables in ``nonlin/data/references/`` written by
+``tools/make_references.py`` from the mpmath formulas in ``nonlin._mpref``; the
+format, the error measure, the bound (``DEFAULT_BOUND``) and its documented
+``EXCEPTIONS`` live in :mod:`nonlin.accuracy`, which ``nl.check()`` and
+``nonlin check`` use too. Every elementwise catalog entry must have a table; every
+table is checked in its dtype for ``act(x)``, ``act.grad(x)``, ``act.grad2(x)`` and
+``act.derivatives(x)``:
 
-* error at most ``DEFAULT_BOUND`` ulps (design.md, Numerics: "within a few ulp")
-  unless ``EXCEPTIONS`` below says otherwise, with a reason;
-* where the exact value overflows the dtype, the infinity of the right sign;
+* error at most the bound (``DEFAULT_BOUND`` ulps unless an exception says otherwise);
+* where the exact value overflows the dtype, the infinity of the right sign; at +-inf
+  the limit; at nan, nan; at a kink the one-sided limit of smaller magnitude;
 * no NaN for finite input, the input's dtype kept, no RuntimeWarning (pytest turns
   them into errors).
 
-Script mode prints the max-ulp table for every stored table::
+Script mode prints the table (the same as ``nonlin check``)::
 
     python tests/test_accuracy.py --table
 """
 
 from __future__ import annotations
 
-import math
 import sys
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import pytest
 
 import nonlin as nl
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _ulp import (
+from nonlin import accuracy
+from nonlin.accuracy import (
+    DEFAULT_BOUND,
     DTYPES,
+    EXCEPTIONS,
     QUANTITIES,
     REFERENCE_DIR,
-    Table,
     load_table,
+    measure,
     table_filename,
     table_paths,
     ulp_error,
 )
 
-DEFAULT_BOUND = 4.0
-
-
-class Allowance(NamedTuple):
-    """A documented, justified looser bound for one (spec, quantity, dtype).
-
-    ``interval`` limits it to inputs in ``[low, high]`` (e.g. around the root of f',
-    where any formula's relative error grows like 1/|x - root|); elsewhere the
-    default bound still applies. None applies it to every input.
-    """
-
-    spec: str
-    quantity: str  # "f", "df" or "d2f"
-    dtype: str  # "float64" or "float32"
-    bound: float  # max ulps allowed
-    reason: str
-    interval: tuple[float, float] | None = None
-
-
-# Keep this short: an entry needs a reason that says why the error is inherent
-# (not a bug to fix in the family), measured on the stored table.
-EXCEPTIONS: list[Allowance] = [
-    Allowance(
-        "gelu",
-        "f",
-        "float64",
-        6.0,
-        "x Phi(x) for x < 0 is x/2 erfcx(|x|/sqrt 2) exp(-x**2/2); SciPy's erfcx itself is "
-        "off by up to 4 ulp on [1, 8] (measured against mpmath), which the product carries. "
-        "Closing it needs an erfcx of our own.",
-        interval=(-12.0, -1.0),
-    ),
-]
-
-
-def bounds(spec: str, quantity: str, dtype: str, x: np.ndarray) -> np.ndarray:
-    """The ulp bound at each input ``x``."""
-    limit = np.full(np.shape(x), DEFAULT_BOUND)
-    for entry in EXCEPTIONS:
-        if (entry.spec, entry.quantity, entry.dtype) == (spec, quantity, dtype):
-            if entry.interval is None:
-                limit[...] = np.maximum(limit, entry.bound)
-            else:
-                low, high = entry.interval
-                inside = (x >= low) & (x <= high)
-                limit[inside] = np.maximum(limit[inside], entry.bound)
-    return limit
-
-
-# --------------------------------------------------------------------------- helpers
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 PATHS = table_paths()
 
@@ -98,33 +50,14 @@ PATHS = table_paths()
 def _builtin_elementwise() -> list[nl.Activation]:
     from conftest import ELEMENTWISE
 
-    return [act for act in ELEMENTWISE if type(act).__module__.startswith("nonlin.")]
-
-
-def evaluate(table: Table) -> dict[str, dict[str, np.ndarray]]:
-    """``{"fn"|"derivatives": {"f"|"df"|"d2f": ours}}`` on the table's inputs."""
-    act = nl.get(table.spec)
-    x = table.x
-    separate = {"f": act(x), "df": act.grad(x), "d2f": act.grad2(x)}
-    fused = dict(zip(QUANTITIES, act.derivatives(x)))
-    return {"separate": separate, "derivatives": fused}
-
-
-def worst(table: Table, quantity: str, ours: np.ndarray) -> tuple[float, float, str]:
-    """The max ulp error, the max ratio error / bound, and where the ratio peaks."""
-    reference = table.reference(quantity)
-    error = ulp_error(ours, reference, table.dtype)
-    ratio = error / bounds(table.spec, quantity, table.dtype, table.x.astype(np.float64))
-    index = int(np.argmax(ratio))
-    x = table.x[index]
-    where = (
-        f"x={float(x)!r} ({float(x).hex()}): ours {float(ours[index])!r}, "
-        f"reference {float(reference[index])!r}, {error[index]:.3g} ulp"
-    )
-    return float(error.max()), float(ratio[index]), where
-
-
-# --------------------------------------------------------------------------- tests
+    # Learnable entries hold array parameters (act.params): no fixed reference, like
+    # nl.check(), which lists them as skipped.
+    return [
+        act
+        for act in ELEMENTWISE
+        if type(act).__module__.startswith("nonlin.")
+        and not callable(getattr(act, "param_vjp", None))
+    ]
 
 
 @pytest.mark.parametrize("act", _builtin_elementwise(), ids=str)
@@ -132,7 +65,7 @@ def worst(table: Table, quantity: str, ours: np.ndarray) -> tuple[float, float, 
 def test_every_elementwise_activation_has_a_reference_table(act, dtype):
     assert (REFERENCE_DIR / table_filename(str(act), dtype)).exists(), (
         f"no reference table for {str(act)!r} in {dtype}: add its mpmath formulas to "
-        f"tests/mpref/<family>.py and run `python tools/make_references.py --only '{act}'`"
+        f"src/nonlin/_mpref/<family>.py and run `python tools/make_references.py --only '{act}'`"
     )
 
 
@@ -149,83 +82,95 @@ def test_every_reference_formula_has_a_table():
     assert not missing, "run `python tools/make_references.py`; no table for " + ", ".join(missing)
 
 
-def test_exceptions_name_stored_tables():
-    stored = {(load_table(path).spec, load_table(path).dtype) for path in PATHS}
+def test_tables_cover_the_special_inputs():
+    """+-0, +-inf, nan, subnormals of both signs, and every kink (at and next to it)."""
+    for path in PATHS:
+        table = load_table(path)
+        x = table.x
+        dtype = np.dtype(table.dtype)
+        bits = set(x.view(f"u{dtype.itemsize}").tolist())
+        zero = np.zeros(1, dtype)
+        for special in (zero, -zero):
+            assert int(special.view(f"u{dtype.itemsize}")[0]) in bits, (table.id, special)
+        assert np.isposinf(x).any() and np.isneginf(x).any() and np.isnan(x).any(), table.id
+        tiny = np.finfo(dtype).tiny
+        finite = x[np.isfinite(x)]
+        assert ((finite > 0) & (finite < tiny)).sum() >= 5, f"{table.id}: few subnormals"
+        assert ((finite < 0) & (finite > -tiny)).sum() >= 5, f"{table.id}: few subnormals"
+        assert finite.max() == np.finfo(dtype).max and finite.min() == -np.finfo(dtype).max
+        for kink in nl.get(table.spec).kinks:
+            if not abs(float(kink)) <= float(np.finfo(dtype).max):
+                continue  # beyond the dtype: no point of it lies next to the kink
+            at = dtype.type(kink)
+            assert (finite == np.nextafter(at, dtype.type(np.inf))).any(), (table.id, kink)
+            assert (finite == np.nextafter(at, dtype.type(-np.inf))).any(), (table.id, kink)
+            if float(at) == kink:
+                assert (finite == at).any(), f"{table.id}: no point exactly at kink {kink}"
+
+
+def test_tables_are_small():
+    total = sum(path.stat().st_size for path in PATHS)
+    assert total < 5e6, f"the reference tables take {total / 1e6:.1f} MB; keep them a few MB"
+
+
+def test_exceptions_name_stored_tables_and_are_still_needed():
+    stored = {(load_table(path).spec, load_table(path).dtype): path for path in PATHS}
     for entry in EXCEPTIONS:
         assert (entry.spec, entry.dtype) in stored, f"stale exception {entry}"
         assert entry.quantity in QUANTITIES, entry
         assert entry.bound > DEFAULT_BOUND and entry.reason.strip(), entry
         assert entry.interval is None or entry.interval[0] <= entry.interval[1], entry
+        table = load_table(stored[(entry.spec, entry.dtype)])
+        error = measure(table)[entry.quantity]
+        assert error.max > DEFAULT_BOUND, (
+            f"{entry.spec} {entry.quantity} [{entry.dtype}] is now within {DEFAULT_BOUND} ulp "
+            f"(max {error.max}): remove its exception from nonlin/accuracy.py"
+        )
+
+
+def test_ulp_error_conventions():
+    f64 = np.float64
+    ref = np.array([1.0, np.inf, -np.inf, np.nan, 0.0, 5e-324, 1e300])
+    ours = np.array([np.nextafter(1.0, 2.0), np.inf, np.inf, np.nan, 5e-324, 0.0, 1e300])
+    error = ulp_error(ours, ref, f64)
+    assert error.tolist() == [1.0, 0.0, np.inf, 0.0, 1.0, 1.0, 0.0]
+    # float32: a float64 reference beyond float32's range must come out as inf.
+    error = ulp_error(np.array([np.inf, 3e38], np.float32), np.array([1e39, 1e39]), np.float32)
+    assert error.tolist() == [0.0, np.inf]
+    assert ulp_error(np.array([np.nan]), np.array([1.0]), f64)[0] == np.inf
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda path: load_table(path).id)
 def test_values_and_derivatives_are_within_bound_in_ulps(path):
     table = load_table(path)
-    results = evaluate(table)
-    failures = []
-    for method, quantities in results.items():
-        for quantity, ours in quantities.items():
+    act = nl.get(table.spec)
+    finite = np.isfinite(table.x)
+    for method, values in (
+        ("separate", (act(table.x), act.grad(table.x), act.grad2(table.x))),
+        ("derivatives", act.derivatives(table.x)),
+    ):
+        for quantity, ours in zip(QUANTITIES, values):
             label = f"{method} {QUANTITIES[quantity]}"
             assert ours.dtype == table.x.dtype, f"{label}: dtype {ours.dtype}, not {table.dtype}"
             assert ours.shape == table.x.shape, label
-            assert not np.isnan(ours).any(), (
-                f"{label}: NaN for finite input at x={table.x[np.isnan(ours)][:5]}"
-            )
-            _, ratio, where = worst(table, quantity, ours)
-            if ratio > 1:
-                failures.append(f"{label} over the bound: {where}")
+            bad = finite & np.isnan(ours)
+            assert not bad.any(), f"{label}: NaN for finite input at x={table.x[bad][:5]}"
+    failures = [
+        f"{QUANTITIES[quantity]} over the bound: {error.worst}"
+        for quantity, error in measure(table, act).items()
+        if not error.passed
+    ]
     assert not failures, f"{table.spec} [{table.dtype}]:\n  " + "\n  ".join(failures)
 
 
-# --------------------------------------------------------------------------- script
-
-
-def max_ulp_table() -> list[tuple[str, dict[tuple[str, str], tuple[float, float]]]]:
-    """``[(spec, {(dtype, quantity): (max ulp, max error / bound)})]``, every table."""
-    rows: dict[str, dict[tuple[str, str], tuple[float, float]]] = {}
-    for path in PATHS:
-        table = load_table(path)
-        try:
-            results = evaluate(table)
-        except Exception as error:  # report, do not stop the table
-            print(f"{table.id}: {type(error).__name__}: {error}", file=sys.stderr)
-            errors = {quantity: (math.nan, math.nan) for quantity in QUANTITIES}
-        else:
-            errors = {}
-            for quantity in QUANTITIES:
-                found = [worst(table, quantity, results[m][quantity]) for m in results]
-                errors[quantity] = (max(f[0] for f in found), max(f[1] for f in found))
-        for quantity, error in errors.items():
-            rows.setdefault(table.spec, {})[(table.dtype, quantity)] = error
-    return list(rows.items())
-
-
-def print_table() -> None:
-    import warnings
-
-    warnings.simplefilter("ignore")
-    columns = [(dtype, quantity) for dtype in DTYPES for quantity in QUANTITIES]
-    rows = max_ulp_table()
-    width = max([len("spec"), *(len(spec) for spec, _ in rows)])
-    header = " | ".join(f"{d[5:]} {QUANTITIES[q]:>3}" for d, q in columns)
-    print(f"| {'spec':<{width}} | {header} |")
-    print(f"|{'-' * (width + 2)}|" + "|".join("-" * 9 for _ in columns) + "|")
-    for spec, errors in rows:
-        cells = []
-        for column in columns:
-            error, ratio = errors.get(column, (None, None))
-            text = "-" if error is None else f"{error:.2f}" if error < 1e6 else f"{error:.1e}"
-            flag = "*" if ratio is not None and not ratio <= 1 else " "
-            cells.append(f"{text:>6}{flag} ")
-        print(f"| {spec:<{width}} | " + "| ".join(cells) + "|")
-    print(
-        f"\nmax ulp over f(x), act(x)/grad/grad2 and derivatives(); * = over the bound "
-        f"({DEFAULT_BOUND:g} ulp unless EXCEPTIONS says otherwise)"
-    )
+def test_check_passes_on_the_whole_catalog():
+    report = accuracy.check()
+    assert report.passed, report.format()
+    assert not [r for r in report.results if r.failed_to_run], report.format()
 
 
 if __name__ == "__main__":
     if "--table" in sys.argv[1:]:
-        print_table()
+        print(accuracy.check(progress=sys.stderr.isatty()).format(markdown="--md" in sys.argv))
     else:
         print(__doc__)

@@ -1,21 +1,28 @@
 """Write the high-precision reference tables the accuracy tests compare against.
 
-For every spec in ``tests/mpref`` (``REFERENCES``), and for float64 and float32, this
+For every spec in ``nonlin._mpref`` (``REFERENCES``), and for float64 and float32, this
 builds a set of inputs in that dtype:
 
 * log-spaced magnitudes of both signs over the whole finite range of the dtype, from
   the smallest subnormal to the largest finite number, and +-0;
+* subnormals (the smallest, the largest, a few between) and the smallest normal;
 * a dense linear grid on [-10, 10] and a log grid on 10..1000 (both signs);
 * the thresholds where exp and friends overflow or underflow in the dtype;
-* points next to every declared kink (nextafter both ways, kink +- 1e-8 max(1, |kink|)),
-  but never exactly at one;
+* points next to every declared kink (nextafter both ways, kink +- 1e-8 max(1, |kink|))
+  and the kink itself where the dtype holds it exactly;
+* +-inf and nan;
 * the spec's ``EXTRA_POINTS``;
 
 evaluates f, f', f'' with mpmath at 60 digits, checks each value against a second
 evaluation at 120 digits (they must agree to 44 digits, which catches reference
 formulas that cancel), rounds the exact value once to float64 and stores one compressed
-``.npz`` per (spec, dtype) under ``tests/data/references/`` (format: ``tests/_ulp.py``).
-The output is deterministic (fixed zip timestamps, no randomness).
+``.npz`` per (spec, dtype) under ``src/nonlin/data/references/`` (format:
+``nonlin/accuracy.py``). At +-inf the reference is the value at +-1e400 (mpmath has no
+overflow; every catalog function has reached its limit there to far below an ulp), at a
+kink f is the formula's value there and f', f'' the one-sided limit of smaller magnitude
+(design.md, Kinks; 0 where the two differ in sign), evaluated at kink +- 1e-30 max(1,
+|kink|), and at nan all three are nan. The output is deterministic (fixed zip
+timestamps, no randomness).
 
 Usage::
 
@@ -41,12 +48,10 @@ from pathlib import Path
 import mpmath
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
-from _ulp import DTYPES, REFERENCE_DIR, table_filename  # noqa: E402
-
-import nonlin as nl  # noqa: E402
+import nonlin as nl
+from nonlin._mpref import EXTRA_POINTS, REFERENCES, MpFunction
+from nonlin.accuracy import DTYPES, REFERENCE_DIR, table_filename
+from nonlin.accuracy import _to_float64 as to_float64
 
 LOW_DPS = 60
 HIGH_DPS = 120
@@ -89,13 +94,16 @@ def base_points(dtype: np.dtype) -> np.ndarray:
         edge = abs(math.log(value))  # where exp(+-x) over/underflows, and friends
         thresholds += [edge, edge / 2, edge - 1, edge + 1, math.sqrt(edge)]
     thresholds += [math.sqrt(largest), math.sqrt(float(info.tiny)), 1 / math.sqrt(info.eps)]
-    positive = np.concatenate([magnitudes, MEDIUM_GRID, thresholds])
+    tiny = float(info.tiny)
+    subnormals = [smallest, 2 * smallest, 3 * smallest, tiny / 3, tiny / 2, tiny - smallest]
+    subnormals += [tiny, tiny + smallest, 2 * tiny]
+    positive = np.concatenate([magnitudes, MEDIUM_GRID, thresholds, subnormals])
     values = np.concatenate([positive, -positive, [0.0, -0.0], LINEAR_GRID])
-    return _cast(values, dtype)
+    return np.concatenate([_cast(values, dtype), np.array([np.inf, -np.inf, np.nan], dtype)])
 
 
 def kink_points(kinks: Iterable[float], dtype: np.dtype) -> np.ndarray:
-    """Points next to each kink, in ``dtype`` (the kink itself is removed later)."""
+    """Points next to each kink, in ``dtype``, and the kink where ``dtype`` holds it."""
     points: list[float] = []
     for kink in kinks:
         if not math.isfinite(kink):
@@ -112,36 +120,11 @@ def kink_points(kinks: Iterable[float], dtype: np.dtype) -> np.ndarray:
 
 def inputs(spec: str, kinks: tuple[float, ...], extra: list[float], dtype: np.dtype) -> np.ndarray:
     x = np.concatenate([base_points(dtype), kink_points(kinks, dtype), _cast(extra, dtype)])
-    x = x[np.isfinite(x)]
-    for kink in kinks:
-        x = x[x.astype(np.float64) != kink]  # never exactly at a kink
-    return _unique(x)
+    finite = _unique(x[np.isfinite(x)])
+    return np.concatenate([finite, np.array([np.inf, -np.inf, np.nan], dtype)])
 
 
 # --------------------------------------------------------------------------- evaluation
-
-
-def to_float64(value: mpmath.mpf) -> float:
-    """``value`` correctly rounded to float64 (ties to even; subnormals; +-inf beyond)."""
-    if isinstance(value, int):
-        value = mpmath.mpf(value)
-    if not isinstance(value, mpmath.mpf):
-        raise TypeError(f"the reference returned {type(value).__name__} {value!r}, not an mpf")
-    sign, mantissa, exponent, bits = value._mpf_
-    if not mantissa:
-        return float(value)  # 0, inf, -inf or nan
-    negative = -1.0 if sign else 1.0
-    if exponent + bits > 1025:
-        return negative * math.inf
-    if exponent + bits < -1075:  # below half the smallest subnormal
-        return negative * 0.0
-    try:
-        # int -> float and int / int are correctly rounded in Python
-        exact = mantissa << exponent if exponent >= 0 else None
-        magnitude = float(exact) if exact is not None else mantissa / (1 << -exponent)
-    except OverflowError:
-        magnitude = math.inf
-    return negative * magnitude
 
 
 def _agree(low: mpmath.mpf, high: mpmath.mpf) -> bool:
@@ -160,6 +143,27 @@ def _digits(low: mpmath.mpf, high: mpmath.mpf) -> str:
         return f"{float(-mpmath.log10(abs(low - high) / abs(high))):.1f}"
 
 
+BEYOND = mpmath.mpf(10) ** 400  # stands in for inf: every limit is reached by then
+KINK_STEP = mpmath.mpf(10) ** -30
+
+
+def exact(function: MpFunction, argument: float, at_kink: bool, dps: int) -> mpmath.mpf:
+    """``function`` at ``argument`` with ``dps`` digits; the limit at +-inf; at a kink
+    (``at_kink``, for f' and f''), the minimum-norm element between the one-sided limits:
+    the limit of smaller magnitude, or 0 where they differ in sign (softsign''(0))."""
+    with mpmath.workdps(dps):
+        if math.isinf(argument):
+            return function(BEYOND if argument > 0 else -BEYOND)
+        x = mpmath.mpf(argument)
+        if not at_kink:
+            return function(x)
+        step = KINK_STEP * max(mpmath.mpf(1), abs(x))
+        left, right = function(x - step), function(x + step)
+        if (left < 0 < right) or (right < 0 < left):
+            return mpmath.mpf(0)
+        return left if abs(left) <= abs(right) else right
+
+
 @dataclass
 class Result:
     spec: str
@@ -172,8 +176,6 @@ class Result:
 
 def evaluate(spec: str, dtype_name: str) -> Result:
     """f, f', f'' of ``spec`` on its inputs in ``dtype_name``, checked at two precisions."""
-    from mpref import EXTRA_POINTS, REFERENCES
-
     start = time.perf_counter()
     dtype = np.dtype(dtype_name)
     result = Result(spec, dtype_name, np.empty(0, dtype))
@@ -192,11 +194,13 @@ def evaluate(spec: str, dtype_name: str) -> Result:
         out = np.empty(x.shape, dtype=np.float64)
         for index, point in enumerate(x.astype(np.float64)):
             argument = float(point)
+            if math.isnan(argument):
+                out[index] = math.nan
+                continue
+            at_kink = name != "f" and argument in kinks
             try:
-                with mpmath.workdps(LOW_DPS):
-                    low = function(mpmath.mpf(argument))
-                with mpmath.workdps(HIGH_DPS):
-                    high = function(mpmath.mpf(argument))
+                low = exact(function, argument, at_kink, LOW_DPS)
+                high = exact(function, argument, at_kink, HIGH_DPS)
                 if not _agree(low, high):
                     result.problems.append(
                         f"{name}({argument!r}): {LOW_DPS} and {HIGH_DPS} digits agree to "
@@ -257,8 +261,6 @@ def main(argv: list[str] | None = None) -> int:
         "--dtype", nargs="+", choices=DTYPES, default=list(DTYPES), help="dtypes to write"
     )
     args = parser.parse_args(argv)
-
-    from mpref import REFERENCES
 
     specs = list(REFERENCES) if not args.only else args.only
     unknown = [spec for spec in specs if spec not in REFERENCES]

@@ -1,40 +1,28 @@
-"""High-precision (mpmath) references for every catalog entry, one module per family.
+"""The mpmath references, re-exported from ``nonlin._mpref`` (where they now live).
 
-Each family module defines
-
-* ``REFERENCES``: canonical spec string -> ``(f, df, d2f)``, functions of one ``mpf``
-  returning ``mpf``, exact to the working precision (write them so they do not cancel:
-  mpmath has no overflow, but ``1 - sigmoid(x)`` still loses everything at 60 digits);
-* optionally ``EXTRA_POINTS``: spec -> list of floats worth checking (tails, thresholds).
-
-Keys are canonical (``str(nl.get(key)) == key``); include defaults and a few
-non-default parameter values. Elementwise activations only: the normalizing family
-tests its vector functions in its own test module.
+The family modules moved into the package so an installed nonlin can check itself
+(``nl.check(fresh=N)``); ``from mpref import REFERENCES`` and ``from mpref.smooth
+import ...`` keep working for the tests. A family module dropped into this folder
+(``tests/mpref/<family>.py``, same format: see ``nonlin/_mpref/__init__.py``) is still
+collected and merged, so formulas written against the old location are not lost.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
+import sys
 
-import mpmath
+from nonlin import _mpref
+from nonlin._mpref import EXTRA_POINTS, REFERENCES, MpFunction, Reference
 
-MpFunction = Callable[[mpmath.mpf], mpmath.mpf]
-Reference = tuple[MpFunction, MpFunction, MpFunction]
+__all__ = ["EXTRA_POINTS", "REFERENCES", "MpFunction", "Reference"]
 
-REFERENCES: dict[str, Reference] = {}
-EXTRA_POINTS: dict[str, list[float]] = {}
+for _family in _mpref.FAMILIES:
+    sys.modules[f"{__name__}.{_family}"] = importlib.import_module(f"nonlin._mpref.{_family}")
 
 for _module in sorted(pkgutil.iter_modules(__path__), key=lambda module: module.name):
-    _family = importlib.import_module(f"{__name__}.{_module.name}")
-    for _name, _found in (("REFERENCES", REFERENCES), ("EXTRA_POINTS", EXTRA_POINTS)):
-        _new = getattr(_family, _name, {})
-        _twice = sorted(set(_new) & set(_found))
-        if _twice:
-            raise ValueError(f"tests/mpref/{_module.name}.py: {_name} repeats keys {_twice}")
-        _found.update(_new)
-
-_stray = sorted(set(EXTRA_POINTS) - set(REFERENCES))
-if _stray:
-    raise ValueError(f"EXTRA_POINTS for specs without REFERENCES: {_stray}")
+    if _module.name not in _mpref.FAMILIES:
+        _mpref.merge(
+            importlib.import_module(f"{__name__}.{_module.name}"), f"tests/mpref/{_module.name}.py"
+        )

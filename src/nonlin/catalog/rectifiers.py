@@ -102,8 +102,14 @@ def _clamp(x: Array, lo: float, hi: float, xp: Namespace) -> Array:
 
 
 def _inside(x: Array, lo: float, hi: float, xp: Namespace) -> Array:
-    """Boolean ``lo < x < hi`` (open: the kinks belong to the flat side)."""
-    return (x > lo) & (x < hi)
+    """Boolean ``lo < x < hi`` (open: the kinks belong to the flat side).
+
+    An infinite bound is no bound: it is not a kink, and f' at x = +-inf is the limit
+    of the inside (``clip(min_val=-inf).grad(-inf)`` is 1).
+    """
+    above = (x > lo) if math.isfinite(lo) else (x >= lo)
+    below = (x < hi) if math.isfinite(hi) else (x <= hi)
+    return above & below
 
 
 def _indicator(mask: Array, x: Array, value: float, xp: Namespace) -> Array:

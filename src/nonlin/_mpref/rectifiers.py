@@ -116,6 +116,9 @@ REFERENCES = {
     "leaky_relu": _leaky(0.01),
     "leaky_relu(negative_slope=0.3333333333333333)": _leaky(1 / 3),
     "leaky_relu(negative_slope=3.0)": _leaky(3.0),
+    # rrelu outside training is leaky_relu with the mean slope (lower + upper) / 2,
+    # taken as the float the library computes.
+    "rrelu": _leaky((0.125 + 1 / 3) / 2),
     "clip": _clip(0.0, 6.0),
     "clip(min_val=-inf, max_val=1.0)": _clip(float("-inf"), 1.0),
     "clip(min_val=-2.5, max_val=0.75)": _clip(-2.5, 0.75),

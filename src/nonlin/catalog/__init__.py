@@ -13,9 +13,11 @@ from . import rectifiers as _rectifiers
 from . import exponential as _exponential
 from . import smooth as _smooth
 from . import normalizing as _normalizing
+from . import learnable as _learnable
 
 # isort: on
 from .exponential import *  # noqa: F403
+from .learnable import *  # noqa: F403
 from .normalizing import *  # noqa: F403
 from .rectifiers import *  # noqa: F403
 from .sigmoidal import *  # noqa: F403
@@ -27,4 +29,5 @@ __all__ = [
     *_exponential.__all__,
     *_smooth.__all__,
     *_normalizing.__all__,
+    *_learnable.__all__,
 ]

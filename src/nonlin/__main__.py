@@ -1,7 +1,8 @@
-"""``python -m nonlin`` runs the command line."""
+"""``python -m nonlin`` runs the command line (the same as the ``nonlin`` command)."""
 
 import sys
 
 from .cli import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())

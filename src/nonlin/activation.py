@@ -22,8 +22,21 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, ClassVar, TypeVar
 
+import array_api_compat
+import numpy as np
+
+from . import engine
 from .errors import InputError, ParameterError
-from .namespace import Array, Namespace, Prepared, prepare, prepare_like, quiet
+from .namespace import (
+    Array,
+    Namespace,
+    Prepared,
+    check_out,
+    prepare,
+    prepare_like,
+    quiet,
+    write_out,
+)
 from .spec import format_literal
 
 __all__ = [
@@ -237,6 +250,11 @@ def _refuse_alias(canonical: str, key: str) -> None:
             )
 
 
+# The hooks the block engine runs (elementwise; vjp and jvp take a second operand).
+_ENGINE_HOOKS = frozenset({"_f", "_df", "_d2f", "_derivatives"})
+_NUMPY_XP = array_api_compat.array_namespace(np.empty(0))
+
+
 def _is_builtin(cls: type) -> bool:
     return cls.__module__.startswith("nonlin.")
 
@@ -283,6 +301,10 @@ class Activation:
     name: ClassVar[str] = ""
     suffix_param: ClassVar[str | None] = None
     elementwise: ClassVar[bool] = True
+    # True where the formulas are exact in any float dtype given parameters that dtype
+    # holds exactly (comparisons and at most one product): NumPy then computes float32
+    # in float32 instead of widening it to float64.
+    native_precision: ClassVar[bool] = False
     # Parameter spellings of other libraries: {"alpha": "negative_slope"}.
     param_aliases: ClassVar[dict[str, str]] = {}
     kinks: tuple[float, ...] = ()
@@ -306,6 +328,8 @@ class Activation:
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         _ensure_dataclass(cls)
+        if kwargs:
+            _check_keywords(cls, kwargs)
         return super().__new__(cls)
 
     # ----------------------------------------------------------------- parameters
@@ -432,61 +456,119 @@ class Activation:
 
     # ----------------------------------------------------------------- evaluation
 
-    def fn(self, x: Any, /, **params: Any) -> Array:
-        """The value f(x). Keyword parameters evaluate that variant: ``relu(x, max_value=6)``."""
+    def fn(self, x: Any, /, *, out: Array | None = None, **params: Any) -> Array:
+        """The value f(x). Keyword parameters evaluate that variant: ``relu(x, max_value=6)``.
+
+        ``out=buf`` writes the result into ``buf`` (an array of x's library, shape and
+        device, with a floating dtype) and returns it; ``out=x`` works in place. JAX and
+        Dask arrays are immutable, so they take no ``out``.
+        """
         act = self.replace(**params) if params else self
-        prepared = prepare(x)
-        act._check_input(prepared.x, prepared.xp)
-        with quiet(prepared.xp):
-            return prepared.finish(act._f(prepared.x, prepared.xp))
+        return act._evaluate("_f", x, out=out)
 
-    def __call__(self, x: Any, /, **params: Any) -> Array:
-        return self.fn(x, **params)
+    def __call__(self, x: Any, /, *, out: Array | None = None, **params: Any) -> Array:
+        return self.fn(x, out=out, **params)
 
-    def grad(self, x: Any, /, **params: Any) -> Array:
+    def grad(self, x: Any, /, *, out: Array | None = None, **params: Any) -> Array:
         """The first derivative f'(x), elementwise; at a kink, the smaller one-sided limit."""
         act = self.replace(**params) if params else self
-        prepared = act._prepare_elementwise(x, "grad")
-        with quiet(prepared.xp):
-            return prepared.finish(act._df(prepared.x, prepared.xp))
+        act._require_elementwise("grad")
+        return act._evaluate("_df", x, out=out)
 
-    def grad2(self, x: Any, /, **params: Any) -> Array:
+    def grad2(self, x: Any, /, *, out: Array | None = None, **params: Any) -> Array:
         """The second derivative f''(x), elementwise; at a kink, the smaller one-sided limit."""
         act = self.replace(**params) if params else self
-        prepared = act._prepare_elementwise(x, "grad2")
-        with quiet(prepared.xp):
-            return prepared.finish(act._d2f(prepared.x, prepared.xp))
+        act._require_elementwise("grad2")
+        return act._evaluate("_d2f", x, out=out)
 
     def derivatives(self, x: Any, /, **params: Any) -> tuple[Array, Array, Array]:
         """``(f(x), f'(x), f''(x))`` from one pass that shares the expensive parts."""
         act = self.replace(**params) if params else self
-        prepared = act._prepare_elementwise(x, "derivatives")
-        with quiet(prepared.xp):
-            f, df, d2f = act._derivatives(prepared.x, prepared.xp)
-            return prepared.finish(f), prepared.finish(df), prepared.finish(d2f)
+        act._require_elementwise("derivatives")
+        f, df, d2f = act._evaluate("_derivatives", x, outputs=3)
+        return f, df, d2f
 
-    def vjp(self, x: Any, dy: Any, /) -> Array:
+    def vjp(self, x: Any, dy: Any, /, *, out: Array | None = None) -> Array:
         """The vector-Jacobian product ``dy^T J(x)``: backpropagates ``dy`` through f."""
-        prepared = prepare(x)
-        self._check_input(prepared.x, prepared.xp)
-        cotangent = prepare_like(dy, prepared, "dy")
-        with quiet(prepared.xp):
-            return prepared.finish(self._vjp(prepared.x, cotangent, prepared.xp))
+        return self._evaluate("_vjp", x, (dy, "dy"), out=out)
 
-    def jvp(self, x: Any, v: Any, /) -> Array:
+    def jvp(self, x: Any, v: Any, /, *, out: Array | None = None) -> Array:
         """The Jacobian-vector product ``J(x) v``: the change of f along ``v``."""
-        prepared = prepare(x)
-        self._check_input(prepared.x, prepared.xp)
-        tangent = prepare_like(v, prepared, "v")
-        with quiet(prepared.xp):
-            return prepared.finish(self._jvp(prepared.x, tangent, prepared.xp))
+        return self._evaluate("_jvp", x, (v, "v"), out=out)
 
-    def _prepare_elementwise(self, x: Any, method: str) -> Prepared:
+    def _evaluate(
+        self,
+        hook: str,
+        x: Any,
+        operand: tuple[Any, str] | None = None,
+        out: Array | None = None,
+        outputs: int = 1,
+    ) -> Any:
+        """Validate, run ``hook`` in the working dtype, and give the result back.
+
+        Dask arrays of a pointwise activation are evaluated chunk by chunk: each chunk
+        goes through this same method as the NumPy (or CuPy) array it is, so results
+        equal NumPy's, nothing is computed now, and no floating-point warning escapes
+        when the graph is computed later.
+        """
+        numpy_float = type(x) is np.ndarray and x.dtype.kind == "f"
+        if numpy_float and hook in _ENGINE_HOOKS and self._engine_ready():
+            return self._evaluate_blocks(hook, x, out, outputs)
+        prepared = prepare(x)
+        xp = prepared.xp
+        self._check_input(prepared.x, xp)
+        others = () if operand is None else (prepare_like(operand[0], prepared, operand[1]),)
+        if out is not None:
+            check_out(out, prepared, x)
+        if array_api_compat.is_dask_namespace(xp) and self._pointwise():
+            results = _dask_blockwise(self, hook, x, others, prepared.dtype, outputs)
+        else:
+            with quiet(xp):
+                value = getattr(self, hook)(prepared.x, *others, xp)
+                if out is not None:
+                    return write_out(value, out, xp)
+                values = value if outputs > 1 else (value,)
+                results = tuple(prepared.finish(item) for item in values)
+        return results if outputs > 1 else results[0]
+
+    def _evaluate_blocks(self, hook: str, x: Any, out: Array | None, outputs: int) -> Any:
+        """A NumPy float array through the block engine: cache-sized blocks on a few
+        threads, float32 widened per block (no float64 copy of the whole input)."""
+        if out is not None:
+            check_out(out, Prepared(x, _NUMPY_XP, x.dtype), x)
+        results = engine.evaluate_hook(self, hook, x, _NUMPY_XP, out, outputs)
+        return results if outputs > 1 else results[0]
+
+    def _engine_ready(self) -> bool:
+        """Whether the block engine may run this activation: built-in pointwise stages
+        without learned values (a user's function may not be written for blocks)."""
+        return all(
+            stage.elementwise
+            and getattr(stage, "axis", None) is None
+            and not getattr(stage, "learnable", False)
+            and not getattr(stage, "stochastic", False)
+            and _is_builtin(type(stage))
+            and not stage.has_numeric_derivatives()  # nl.get(callable) wraps user code
+            for stage in self.iter_stages()
+        )
+
+    def _pointwise(self) -> bool:
+        """Whether each output element depends on its input element alone, with no
+        per-position parameters (so any chunk of the input can be evaluated alone)."""
+        return all(
+            stage.elementwise and getattr(stage, "axis", None) is None
+            for stage in self.iter_stages()
+        )
+
+    def _require_elementwise(self, method: str) -> None:
         if not self.elementwise:
             raise TypeError(
                 f"{self} is not elementwise: its Jacobian is not diagonal, so it has no "
                 f"{method}; use act.vjp(x, dy) or act.jvp(x, v)"
             )
+
+    def _prepare_elementwise(self, x: Any, method: str) -> Prepared:
+        self._require_elementwise(method)
         prepared = prepare(x)
         self._check_input(prepared.x, prepared.xp)
         return prepared
@@ -511,6 +593,22 @@ class Activation:
     def _derivatives(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
         return self._f(x, xp), self._df(x, xp), self._d2f(x, xp)
 
+    # The wide hooks: what NumPy runs when a float32 or float16 result is computed in
+    # float64. Rounding to the narrow dtype hides the last float64 bits, so a family
+    # may give plain tail-stable formulas here and keep its compensated arithmetic
+    # (double-double products, split constants) for float64 results.
+    def _f_wide(self, x: Array, xp: Namespace) -> Array:
+        return self._f(x, xp)
+
+    def _df_wide(self, x: Array, xp: Namespace) -> Array:
+        return self._df(x, xp)
+
+    def _d2f_wide(self, x: Array, xp: Namespace) -> Array:
+        return self._d2f(x, xp)
+
+    def _derivatives_wide(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
+        return self._derivatives(x, xp)
+
     def _vjp(self, x: Array, dy: Array, xp: Namespace) -> Array:
         return dy * self._df(x, xp)
 
@@ -533,6 +631,46 @@ class Activation:
         yield self
 
 
+def _dask_blockwise(
+    act: Activation,
+    hook: str,
+    x: Array,
+    others: tuple[Array, ...],
+    dtype: Any,
+    outputs: int,
+) -> tuple[Array, ...]:
+    """Evaluate a pointwise activation on a Dask array, lazily, one chunk at a time."""
+    for stage in act.iter_stages():
+        # Shared learned values are made now, so every chunk (and every worker) sees
+        # the same ones.
+        if getattr(stage, "learnable", False):
+            getattr(stage, "params")  # noqa: B009
+
+    def kernel(block: Array, *more: Array) -> Array:
+        results = act._evaluate(hook, block, (more[0], "dy") if more else None, outputs=outputs)
+        if outputs == 1:
+            return results
+        return array_api_compat.array_namespace(block).stack(results)
+
+    token = f"nonlin-{act.name or type(act).__name__}{hook}"
+    meta = getattr(x, "_meta", None)
+    meta_xp = array_api_compat.array_namespace(meta) if meta is not None else None
+    if outputs == 1:
+        empty = meta_xp.empty((0,) * x.ndim, dtype=dtype) if meta_xp else None
+        return (x.map_blocks(kernel, *others, dtype=dtype, meta=empty, token=token),)
+    empty = meta_xp.empty((0,) * (x.ndim + 1), dtype=dtype) if meta_xp else None
+    stacked = x.map_blocks(
+        kernel,
+        *others,
+        dtype=dtype,
+        meta=empty,
+        new_axis=0,
+        chunks=((outputs,), *x.chunks),
+        token=token,
+    )
+    return tuple(stacked[index] for index in range(outputs))
+
+
 def _ensure_dataclass(cls: type) -> None:
     """Make a user's plain subclass a frozen dataclass, once, when it is first used."""
     if cls is Activation or "__dataclass_fields__" in cls.__dict__:
@@ -552,6 +690,20 @@ def _same(value: Any, default: Any) -> bool:
     if isinstance(value, float) and isinstance(default, float):
         return value == default or (math.isnan(value) and math.isnan(default))
     return bool(value == default) and type(value) is type(default)
+
+
+def _check_keywords(cls: type[Activation], kwargs: dict[str, Any]) -> None:
+    """A misspelt keyword is a ParameterError with a suggestion, not dataclass's
+    plain TypeError; another library's spelling names the one to use."""
+    accepted = {item.name for item in dataclasses.fields(cls) if item.init}  # type: ignore[arg-type]
+    for key in kwargs:
+        if key in accepted:
+            continue
+        declared = cls.canonical_parameter(key)  # raises, with did-you-mean, if unknown
+        raise ParameterError(
+            f"{cls.name or cls.__name__} spells {key!r} as {declared!r}: "
+            f"{cls.__name__}({declared}=...) (nl.get and act.replace accept both)"
+        )
 
 
 @lru_cache(maxsize=512)

@@ -17,15 +17,17 @@ is for NumPy arrays only.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-__all__ = ["evaluate", "get_threads", "set_threads"]
+__all__ = ["evaluate", "evaluate_hook", "get_threads", "set_threads"]
 
 # Elements per block: 16384 float64 values are 128 KiB, so the input block and the few
 # temporaries of a formula stay within a core's L2 cache.
@@ -139,3 +141,66 @@ def _run_shared(run: Callable[[int, int], None], size: int, threads: int) -> Non
     run(*shares[0])  # the calling thread takes the first share itself
     for future in futures:
         future.result()
+
+
+# --------------------------------------------------------------------------- activations
+
+# The hooks of an elementwise activation, each with its "wide" twin: the form used when
+# a float32 (or float16) result is computed in float64 (see Activation._f_wide).
+_WIDE = {
+    "_f": "_f_wide",
+    "_df": "_df_wide",
+    "_d2f": "_d2f_wide",
+    "_derivatives": "_derivatives_wide",
+}
+
+
+def evaluate_hook(
+    act: Any,
+    hook: str,
+    x: np.ndarray,
+    xp: Any,
+    out: np.ndarray | None = None,
+    outputs: int = 1,
+) -> tuple[np.ndarray, ...]:
+    """Run an elementwise ``hook`` (``"_f"``, ``"_df"``, ``"_d2f"``, ``"_derivatives"``)
+    of a pointwise activation on a NumPy float array, block by block.
+
+    float64 runs the exact formulas. A float32 or float16 input is widened to float64
+    one block at a time and goes through the wide formulas, then is rounded once;
+    activations that are exact in any precision (``native_precision``: comparisons and
+    one product by a parameter that the narrow dtype holds exactly) skip the widening.
+    """
+    dtype = x.dtype
+    if dtype == np.float64 or _native(act, dtype):
+        name, work = hook, dtype
+    else:
+        name, work = _WIDE[hook], np.dtype(np.float64)
+    method = getattr(act, name)
+
+    def kernel(block: np.ndarray) -> Any:
+        return method(block, xp)
+
+    out_dtype = out.dtype if out is not None else dtype
+    return evaluate(kernel, x, work, out_dtype, outputs, None if out is None else [out])
+
+
+@lru_cache(maxsize=1024)
+def _native(act: Any, dtype: np.dtype) -> bool:
+    """Whether every stage of ``act`` is exact when computed in ``dtype`` itself."""
+    for stage in act.iter_stages():
+        if not getattr(stage, "native_precision", False):
+            return False
+        for value in stage.params_dict().values():
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            value = float(value)
+            if math.isinf(value):
+                continue
+            # The parameter must survive the narrow dtype exactly, and stay far from
+            # its overflow (x - t must not overflow where a * (x - t) would not).
+            with np.errstate(over="ignore"):
+                held = float(dtype.type(value))
+            if held != value or abs(value) > 2.0**60:
+                return False
+    return True

@@ -5,8 +5,11 @@ Every public evaluation goes through :func:`prepare` and :func:`finish`:
 * Python scalars, lists and tuples become NumPy arrays.
 * Complex, string, object and other non-numeric input is an :class:`InputTypeError`.
 * Integer and bool input is promoted to the namespace's default floating dtype.
-* float16 and bfloat16 are computed in float32 and rounded once at the end; on NumPy,
-  float32 and float16 are computed in float64 (cheap on a CPU) and rounded once.
+* float16 and bfloat16 are computed in float32 and rounded once at the end; on NumPy
+  (and Dask arrays of NumPy chunks), float32 and float16 are computed in float64 (cheap
+  on a CPU) and rounded once.
+* ``out=`` targets are checked by :func:`check_out` before anything is computed and
+  filled by :func:`write_out`.
 """
 
 from __future__ import annotations
@@ -21,7 +24,17 @@ import numpy as np
 
 from .errors import InputError, InputTypeError
 
-__all__ = ["Array", "Namespace", "Prepared", "finish", "prepare", "prepare_like", "quiet"]
+__all__ = [
+    "Array",
+    "Namespace",
+    "Prepared",
+    "check_out",
+    "finish",
+    "prepare",
+    "prepare_like",
+    "quiet",
+    "write_out",
+]
 
 Array = Any
 Namespace = Any
@@ -92,9 +105,10 @@ def _working_dtype(x: Array, xp: Namespace, what: str) -> Any:
     if xp.isdtype(dtype, "real floating"):
         if dtype == xp.float64:
             return None
-        if array_api_compat.is_numpy_namespace(xp):
+        if array_api_compat.is_numpy_namespace(xp) or _numpy_chunks(x, xp):
             # NumPy on the CPU: float64 costs little, and rounding a float64 result
             # once makes float32 (and float16) results correctly rounded or 1 ulp off.
+            # A Dask array of NumPy chunks is computed by NumPy, so it does the same.
             return xp.float64
         if dtype == xp.float32:
             return None
@@ -102,6 +116,12 @@ def _working_dtype(x: Array, xp: Namespace, what: str) -> Any:
     if xp.isdtype(dtype, ("integral", "bool")):
         return xp.float64 if xp is _numpy_namespace() else xp.asarray(0.0).dtype
     raise InputTypeError(f"{what} has dtype {dtype}, which is not a real number type")
+
+
+def _numpy_chunks(x: Array, xp: Namespace) -> bool:
+    return array_api_compat.is_dask_namespace(xp) and isinstance(
+        getattr(x, "_meta", None), np.ndarray
+    )
 
 
 def _numpy_namespace() -> Namespace:
@@ -151,6 +171,57 @@ def finish(y: Array, xp: Namespace, dtype: Any) -> Array:
     if y.dtype != dtype:
         y = xp.astype(y, dtype)
     return y
+
+
+def check_out(out: Any, reference: Prepared, x: Any) -> None:
+    """Raise unless ``out`` can receive a result for ``x`` (checked before computing, so
+    a refused ``out``, ``x`` itself included, is left unchanged)."""
+    xp = reference.xp
+    library = type(out).__module__.split(".")[0]
+    if array_api_compat.is_jax_array(out) or array_api_compat.is_dask_array(out):
+        raise InputError(
+            f"out= is a {library} array, and {library} arrays are immutable; "
+            "use the returned array instead (y = act(x))"
+        )
+    if not array_api_compat.is_array_api_obj(out) or isinstance(out, np.generic):
+        raise InputTypeError(
+            f"out= must be an array of the input's library, not {type(out).__name__}"
+        )
+    if array_api_compat.array_namespace(out) is not xp:
+        raise InputTypeError(
+            f"out= is a {library} array but x is a {type(reference.x).__module__} array; "
+            "pass both from the same library"
+        )
+    if out.dtype != reference.dtype:
+        target = "the input itself, " if out is x else ""
+        raise InputTypeError(
+            f"out= ({target}dtype {out.dtype}) cannot receive the result, which has dtype "
+            f"{reference.dtype}; pass an array of that dtype (or use the returned array)"
+        )
+    if isinstance(out, np.ndarray) and not out.flags.writeable:
+        target = " (the input itself)" if out is x else ""
+        raise InputError(f"out={target} is read-only; pass a writeable array (or use the result)")
+    if tuple(out.shape) != tuple(reference.x.shape):
+        raise InputError(
+            f"out= has shape {tuple(out.shape)} but the result has shape "
+            f"{tuple(reference.x.shape)}; they must match"
+        )
+    if array_api_compat.device(out) != array_api_compat.device(reference.x):
+        raise InputError(
+            f"out= is on device {array_api_compat.device(out)} but x is on "
+            f"{array_api_compat.device(reference.x)}; put them on the same device"
+        )
+
+
+def write_out(y: Array, out: Array, xp: Namespace) -> Array:
+    """Round ``y`` (in the working dtype) once to ``out``'s dtype, write it into ``out``
+    and return ``out``."""
+    if isinstance(y, np.generic):
+        y = np.asarray(y)
+    if y.dtype != out.dtype:
+        y = xp.astype(y, out.dtype)
+    out[...] = y
+    return out
 
 
 @contextlib.contextmanager

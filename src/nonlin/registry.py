@@ -30,7 +30,7 @@ from .chain import chain
 # for the first time would rebind the package attribute ``nonlin.describe`` (the
 # function) to the module.
 from .describe import description
-from .errors import ParameterError, SpecError, UnknownActivationError
+from .errors import InputTypeError, ParameterError, SpecError, UnknownActivationError
 from .spec import Term, format_literal, parse
 
 __all__ = ["DIALECT_NAMES", "describe", "get", "names", "resolve_dialect"]
@@ -166,9 +166,15 @@ def _resolve(
         return cls, dict(preset_items)
     if ":" in key:
         prefix, _, suffix = term.name.partition(":")
-        base = classes.get(normalize_name(prefix))
+        base, presets = classes.get(normalize_name(prefix)), {}
+        # A dialect's entry for the prefix gives its defaults (theanets' maxout is per
+        # unit on the last axis: maxout:3 is maxout(pieces=3, axis=-1) there).
+        preset_target = _lookup_table(prefix, dialect) if dialect else None
+        if preset_target is not None:
+            base, preset_items = _target(preset_target)
+            presets = dict(preset_items)
         if base is not None and base.suffix_param is not None:
-            return base, {base.suffix_param: _suffix_value(suffix)}
+            return base, {**presets, base.suffix_param: _suffix_value(suffix)}
     raise _unknown(term, source, dialect)
 
 
@@ -333,7 +339,7 @@ def get(identifier: Any = None, dialect: str | None = None) -> Activation:
         if registered is not None and registered.__dict__.get("_source_function") is identifier:
             return registered()
         return FunctionActivation(identifier)
-    raise TypeError(
+    raise InputTypeError(
         f"cannot make an activation from {type(identifier).__name__} {identifier!r}; "
         "pass a spec string such as 'relu', an Activation, or a callable"
     )

@@ -27,7 +27,7 @@ __all__ = ["Argument", "Literal", "Spec", "Term", "format_literal", "parse"]
 Literal = int | float | bool | str | None
 
 # A spec longer than this is certainly a mistake (or an attack on the parser).
-MAX_SPEC_LENGTH = 10_000
+MAX_SPEC_LENGTH = 100_000
 
 _TOKEN = re.compile(
     r"""

@@ -212,7 +212,10 @@ class _GeneralVjp(torch.autograd.Function):
             with torch.enable_grad():
                 xd = x.detach().requires_grad_(True)
                 out = act._vjp(xd, dy.detach(), _XP)
-                (gx,) = torch.autograd.grad(out, xd, g, allow_unused=True)
+                # A vjp that does not depend on x (norm:mean, sparsemax on its support)
+                # has no graph back to it: its derivative in x is zero.
+                if out.requires_grad:
+                    (gx,) = torch.autograd.grad(out, xd, g, allow_unused=True)
             if gx is None:
                 gx = torch.zeros_like(x)
         return gx, gdy, None

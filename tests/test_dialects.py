@@ -64,6 +64,13 @@ SEED_NAMES = {
         "norm:max": "norm:max",
         "norm:std": "norm:std",
         "norm:z": "norm:z",
+        "prelu": "prelu",
+        "leaky-relu": "leaky_relu",  # its PReLU only with dialect="theanets"
+        "lgrelu": "lgrelu",
+        "leaky-gain-relu": "lgrelu",
+        "elu": "elu",  # its learnable-gain ELU only with dialect="theanets"
+        "maxout": "maxout",
+        "maxout:3": "maxout",
     },
     "numpy_ml": {
         "Affine": "affine",
@@ -99,6 +106,7 @@ SEED_NAMES = {
         "ThresholdedReLU": "threshold",
         "Softmax": "softmax",
         "ReLU": "relu",
+        "PReLU": "prelu",
     },
     "puzzlelib": {
         "sigmoid": "sigmoid",
@@ -110,8 +118,13 @@ SEED_NAMES = {
         "clip": "clip",
         "Gelu": "gelu",
         "SoftMax": "softmax",
+        "PRelu": "prelu",
     },
     "torch": {
+        "prelu": "prelu",
+        "PReLU": "prelu",
+        "rrelu": "rrelu",
+        "RReLU": "rrelu",
         "sigmoid": "sigmoid",
         "Sigmoid": "sigmoid",
         "tanh": "tanh",
@@ -195,6 +208,7 @@ SEED_NAMES = {
         "standardize": "standardize",
     },
     "keras": {
+        "PReLU": "prelu",
         "sigmoid": "sigmoid",
         "tanh": "tanh",
         "hard_sigmoid": "hard_sigmoid",
@@ -517,9 +531,14 @@ def test_positional_orders_name_real_parameters():
             assert set(order) <= set(cls.parameters())
 
 
-def test_canonical_strings_are_dialect_free():
+def test_a_dialect_reads_names_in_its_own_meaning_and_canonical_strings_need_none():
+    theirs = nl.get("elu", dialect="theanets")  # theanets' ELU learns its gain
+    assert theirs.name == "elu_learnable" and nl.get("elu").name == "elu"
+    assert nl.get(str(theirs)) == theirs
     for dialect in DIALECT_NAMES:
-        assert nl.get("elu(alpha=0.5)", dialect=dialect) == nl.get("elu(alpha=0.5)")
+        assert nl.get("elu(alpha=0.5)", dialect=dialect if dialect != "theanets" else None) == (
+            nl.ELU(alpha=0.5)
+        )
 
 
 # --------------------------------------------------------------------------- dialect names
@@ -594,7 +613,6 @@ def test_an_unknown_name_in_a_dialect_suggests_that_dialects_names():
         nl.get("very_leaky_rectfy", dialect="lasagne")
 
 
-def test_unmapped_learnable_theanets_names_are_listed_in_the_module_docstring():
-    for name in ("prelu", "lgrelu", "leaky-gain-relu", "maxout"):
-        assert name in (dialects.__doc__ or "")
-        assert name not in dialects.DIALECTS["theanets"]
+def test_maxout_k_takes_theanets_defaults_in_its_dialect():
+    assert str(nl.get("maxout:3", dialect="theanets")) == "maxout(pieces=3, axis=-1)"
+    assert str(nl.get("maxout:3")) == "maxout(pieces=3)"

@@ -12,6 +12,7 @@ from .namespace import Array, Namespace
 __all__ = [
     "exp_neg_half_square",
     "log1pexp",
+    "neg_abs",
     "nonnegative",
     "nonpositive",
     "sigmoid",
@@ -21,14 +22,30 @@ __all__ = [
 ]
 
 
+# The three clamps below are written with ``where`` rather than ``minimum``/``maximum``
+# /``abs`` so that a framework differentiating *our formula* (torch autograd, jax)
+# takes one branch cleanly at x = 0: ``minimum(x, 0)`` splits its derivative 0.5/0.5
+# between tied arguments and ``abs'(0)`` is 0, which gives wrong (finite) derivatives
+# at 0 of smooth functions built on them (silu, softplus, sigmoid, ...). Each keeps
+# NaN (the comparison is false, so ``x`` itself is returned) and the sign of zero.
+
+
 def nonpositive(x: Array, xp: Namespace) -> Array:
-    """``min(x, 0)``: feed this to an exponential branch so that it cannot overflow."""
-    return xp.minimum(x, xp.zeros_like(x))
+    """``min(x, 0)``: feed this to an exponential branch so that it cannot overflow.
+
+    Autodiff sees slope 1 at ``x = 0`` (the branch for ``x <= 0``)."""
+    return xp.where(x > 0, xp.zeros_like(x), x)
 
 
 def nonnegative(x: Array, xp: Namespace) -> Array:
-    """``max(x, 0)``."""
-    return xp.maximum(x, xp.zeros_like(x))
+    """``max(x, 0)``; autodiff sees slope 1 at ``x = 0`` (the branch for ``x >= 0``)."""
+    return xp.where(x < 0, xp.zeros_like(x), x)
+
+
+def neg_abs(x: Array, xp: Namespace) -> Array:
+    """``-|x|``; autodiff sees slope -1 at ``x = 0`` (the branch for ``x >= 0``), which
+    matches helpers that choose their ``x >= 0`` form there (:func:`sigmoid_pair`)."""
+    return xp.where(x >= 0, -x, x)
 
 
 def sigmoid_pair(x: Array, xp: Namespace) -> tuple[Array, Array]:
@@ -37,7 +54,7 @@ def sigmoid_pair(x: Array, xp: Namespace) -> tuple[Array, Array]:
     With ``e = exp(-|x|)`` (never overflows) the two are ``1/(1+e)`` and ``e/(1+e)``
     in some order; computing ``1 - sigma`` by subtraction would lose the small one.
     """
-    e = xp.exp(-xp.abs(x))
+    e = xp.exp(neg_abs(x, xp))
     big = 1 / (1 + e)
     small = e * big
     positive = x >= 0
@@ -55,7 +72,7 @@ def log1pexp(x: Array, xp: Namespace) -> Array:
     ``max(x, 0) + log1p(exp(-|x|))`` is exact to rounding at both ends: e^x for
     x -> -inf, x + e^-x for x -> +inf.
     """
-    return nonnegative(x, xp) + xp.log1p(xp.exp(-xp.abs(x)))
+    return nonnegative(x, xp) + xp.log1p(xp.exp(neg_abs(x, xp)))
 
 
 def split(x: Array, xp: Namespace) -> tuple[Array, Array]:

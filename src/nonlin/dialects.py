@@ -19,10 +19,12 @@ framework's differs from ours (exact spelling only).
 Values are canonical spec strings (one term each). Source: reference/peers.md,
 sections 1-9 (every entry there was read from the framework's code).
 
-Not mapped yet (learnable activations come in a later issue): Lasagne none;
-theanets ``prelu``, ``leaky-relu`` (its PReLU), ``lgrelu``, ``leaky-gain-relu``,
-``elu`` (its ELU with a learnable gain) and ``maxout:k``; Keras 2/3 ``PReLU``;
-PuzzleLib ``PRelu``; PyTorch ``PReLU``/``prelu`` and ``RReLU``/``rrelu``.
+Learnable activations map with each framework's initial values and parameter shape:
+theanets' are per unit on the last axis (its ``prelu`` learns ``log`` of the slope,
+which is ``lgrelu`` without the gain); PyTorch's ``PReLU`` is one shared slope of 0.25,
+PuzzleLib's one per channel on axis 1; Keras' ``PReLU`` starts at 0 and is mapped per
+unit on the last axis (Keras learns one slope per element of ``input_shape[1:]``,
+which is the same for the (batch, units) input of a Dense layer).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ ALIASES: dict[str, str] = {
     "rect:max": "relu",
     "rect:min": "clip(min_val=-inf, max_val=1.0)",
     "rect:minmax": "clip(min_val=0.0, max_val=1.0)",
+    "leaky_gain_relu": "lgrelu",
     # Keras 2 layer (section 4)
     "ThresholdedReLU": "threshold(threshold=1.0)",
     # PyTorch, JAX and Keras 3 names of our concepts (sections 6-8)
@@ -85,6 +88,13 @@ DIALECTS: dict[str, dict[str, str]] = {
         "norm:max": "norm:max(eps=1e-08)",
         "norm:std": "norm:std(eps=1e-08)",
         "norm:z": "norm:z(eps=1e-08)",
+        # learnable, one set per unit on the last axis, initialised as theanets HEAD
+        "prelu": "lgrelu(learn_gain=False, axis=-1)",
+        "leaky-relu": "lgrelu(learn_gain=False, axis=-1)",
+        "lgrelu": "lgrelu(axis=-1)",
+        "leaky-gain-relu": "lgrelu(axis=-1)",
+        "elu": "elu_learnable(init_std=0.1, log=True, axis=-1)",
+        "maxout": "maxout(axis=-1)",  # maxout:k adds pieces=k
     },
     # numpy_ml.neural_nets.activations (section 3)
     "numpy_ml": {
@@ -121,6 +131,7 @@ DIALECTS: dict[str, dict[str, str]] = {
         "ThresholdedReLU": "threshold(threshold=1.0)",
         "Softmax": "softmax",
         "ReLU": "relu",
+        "PReLU": "prelu(init=0.0, axis=-1)",
     },
     # PuzzleLib.Modules.Activation's ActivationType, Gelu and SoftMax modules (section 5)
     "puzzlelib": {
@@ -133,11 +144,16 @@ DIALECTS: dict[str, dict[str, str]] = {
         "clip": "clip(min_val=0.0, max_val=6.0)",
         "Gelu": "gelu",
         "SoftMax": "softmax(axis=1)",
+        "PRelu": "prelu(axis=1)",
     },
     # torch.nn.functional and torch.nn modules 2.13 (section 6)
     "torch": {
         "relu": "relu",
         "ReLU": "relu",
+        "prelu": "prelu",
+        "PReLU": "prelu",
+        "rrelu": "rrelu",
+        "RReLU": "rrelu",
         "relu6": "relu6",
         "ReLU6": "relu6",
         "leaky_relu": "leaky_relu",
@@ -222,6 +238,7 @@ DIALECTS: dict[str, dict[str, str]] = {
     # keras.activations and keras.layers 3.15 (section 8)
     "keras": {
         "relu": "relu",
+        "PReLU": "prelu(init=0.0, axis=-1)",
         "leaky_relu": "leaky_relu(negative_slope=0.2)",
         "relu6": "relu6",
         "softmax": "softmax",

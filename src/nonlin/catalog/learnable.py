@@ -21,6 +21,7 @@ Life cycle::
     act = nl.PReLU(axis=-1)            # hyper-parameters only; act.params is empty
     act.init_params(64, rng=0)         # eager: 64 units, seeded (an int, a
                                        # numpy.random.Generator, or None)
+    act.init_params(shape=(32, 64))    # or sized from an input shape
     y = act(x)                         # lazy: sized from x.shape[axis] on first call
     g = act.param_vjp(x, dy)           # {"slope": dL/dslope}, same keys and shapes
     act.params["slope"] -= 0.1 * g["slope"]   # update in place (any optimiser)
@@ -140,12 +141,30 @@ class Learnable(Activation):
     def _initial(self, shapes: dict[str, tuple[int, ...]], rng: np.random.Generator) -> Params:
         raise NotImplementedError
 
-    def init_params(self, units: int | None = None, rng: Any = None) -> Params:
+    def init_params(
+        self, units: int | None = None, rng: Any = None, *, shape: Any = None
+    ) -> Params:
         """Create (or re-create) the parameters and return ``self.params``.
 
         ``units`` is the size of the feature axis (not needed when ``axis`` is None);
+        ``shape``, the shape of an input, gives it instead (``shape[axis]``).
         ``rng`` is a seed, a ``numpy.random.Generator`` or None (fresh entropy).
         """
+        if shape is not None:
+            dims = tuple(int(d) for d in shape)
+            if self.axis is not None:
+                if not -len(dims) <= self.axis < len(dims):
+                    raise ParameterError(
+                        f"{self}: axis {self.axis} is out of range for shape {dims}; give "
+                        "the shape of an input that has the feature axis"
+                    )
+                from_shape = dims[self.axis]
+                if units is not None and units != from_shape:
+                    raise ParameterError(
+                        f"{self}: units={units!r} disagrees with shape[{self.axis}] = "
+                        f"{from_shape}; give one of them"
+                    )
+                units = from_shape
         shapes = self.param_shapes(units)
         values = self._initial(shapes, _generator(rng))
         store = self._store  # type: ignore[attr-defined]
@@ -316,6 +335,12 @@ class Learnable(Activation):
         raise NotImplementedError
 
 
+def _largest(x: Array, xp: Namespace) -> float:
+    """The largest finite value of ``x``'s dtype (a float64 constant would overflow
+    when a framework converts it to float32)."""
+    return float(xp.finfo(x.dtype).max)
+
+
 def _smaller(a: Array, b: Array, xp: Namespace) -> Array:
     """Elementwise, whichever of ``a`` and ``b`` has the smaller magnitude."""
     return xp.where(xp.abs(a) <= xp.abs(b), a, b)
@@ -383,16 +408,17 @@ class PReLU(Learnable):
 
     def _fp(self, x: Array, p: Params, xp: Namespace) -> Array:
         a = p["slope"]
+        # slope 0 at -inf: the limit 0, not 0 * inf; NaN stays NaN
         negative = xp.where(a == 0, xp.zeros_like(x), a * nonpositive(x, xp))
-        return xp.where(x > 0, x, negative)
+        return _keep_nan(x, xp.where(x > 0, x, negative), xp)
 
     def _dfp(self, x: Array, p: Params, xp: Namespace) -> Array:
         a = p["slope"] + xp.zeros_like(x)
         one = xp.ones_like(x)
-        return xp.where(x > 0, one, xp.where(x < 0, a, _smaller(one, a, xp)))
+        return _keep_nan(x, xp.where(x > 0, one, xp.where(x < 0, a, _smaller(one, a, xp))), xp)
 
     def _d2fp(self, x: Array, p: Params, xp: Namespace) -> Array:
-        return xp.zeros_like(x)
+        return _keep_nan(x, xp.zeros_like(x), xp)
 
     def _pgrad(self, x: Array, dy: Array, p: Params, xp: Namespace) -> Params:
         return {"slope": dy * nonpositive(x, xp)}
@@ -476,10 +502,11 @@ class LGReLU(Learnable):
 
     def _dfp(self, x: Array, p: Params, xp: Namespace) -> Array:
         gain, leak = self._slopes(x, p, xp)
-        return xp.where(x > 0, gain, xp.where(x < 0, leak, xp.minimum(gain, leak)))
+        value = xp.where(x > 0, gain, xp.where(x < 0, leak, xp.minimum(gain, leak)))
+        return _keep_nan(x, value, xp)
 
     def _d2fp(self, x: Array, p: Params, xp: Namespace) -> Array:
-        return xp.zeros_like(x)
+        return _keep_nan(x, xp.zeros_like(x), xp)
 
     def _pgrad(self, x: Array, dy: Array, p: Params, xp: Namespace) -> Params:
         gain, leak = self._slopes(x, p, xp)
@@ -578,16 +605,31 @@ class Maxout(Learnable):
         }
 
     def _lines(self, x: Array, p: Params, xp: Namespace) -> tuple[Array, Array, Array]:
-        """Values of every line (last axis), their slopes, and the active one-hot."""
+        """Values of every line (last axis), their slopes, and the active one-hot.
+
+        Lines are ranked by ``s x + b`` for ``|x| <= 1`` and by
+        ``(s x + b) / |x| = s sign(x) + b / |x|`` beyond (the same order, and no
+        overflow: at ``+-inf`` the steepest line wins, as it should)."""
         s, b = p["slope"], p["intercept"]
         xe = xp.expand_dims(x, axis=-1)
-        finite = xp.abs(xe) <= float(np.finfo(np.float64).max)
-        safe = xp.where(finite, xe, xp.zeros_like(xe))
-        values = s * safe + b
-        sign = xp.where(xe > 0, xp.ones_like(xe), -xp.ones_like(xe))
-        rank = xp.where(finite, values, s * sign)  # at +-inf the steepest line wins
+        zero = xp.zeros_like(xe)
+        one = xp.ones_like(xe)
+        finite = xp.abs(xe) <= _largest(x, xp)
+        values = s * xp.where(finite, xe, zero) + b
+        large = xp.abs(xe) > 1
+        sign = xp.where(xe > 0, one, -one)
+        scaled = s * sign + b / xp.where(large, xp.abs(xe), one)
+        rank = xp.where(large, scaled, values)
         top = xp.max(rank, axis=-1, keepdims=True)
-        tied = rank == top
+        # Lines within rounding of the top are tied: at a kink (itself a rounded
+        # crossing point) the two lines differ only by their rounding errors, and the
+        # kink rule picks the smaller slope there.
+        size = xp.where(
+            large,
+            xp.abs(s) + xp.abs(b / xp.where(large, xp.abs(xe), one)),
+            xp.abs(values - b) + xp.abs(b),
+        )
+        tied = rank >= top - (8 * float(xp.finfo(x.dtype).eps)) * size
         slopes = s + xp.zeros_like(values)
         magnitude = xp.where(tied, xp.abs(slopes), xp.full_like(values, math.inf))
         best = xp.min(magnitude, axis=-1, keepdims=True)
@@ -599,22 +641,26 @@ class Maxout(Learnable):
 
     def _fp(self, x: Array, p: Params, xp: Namespace) -> Array:
         values, slopes, onehot = self._lines(x, p, xp)
-        finite = xp.sum(values * onehot, axis=-1)
+        active = onehot != 0  # selected by where: the other lines may be +-inf
+        finite = xp.sum(xp.where(active, values, xp.zeros_like(values)), axis=-1)
         slope = xp.sum(slopes * onehot, axis=-1)
         infinite = xp.where(slope == 0, xp.sum(p["intercept"] * onehot, axis=-1), slope * x)
-        return xp.where(xp.abs(x) <= float(np.finfo(np.float64).max), finite, infinite)
+        value = xp.where(xp.abs(x) <= _largest(x, xp), finite, infinite)
+        return _keep_nan(x, value, xp)
 
     def _dfp(self, x: Array, p: Params, xp: Namespace) -> Array:
         _, slopes, onehot = self._lines(x, p, xp)
-        return xp.sum(slopes * onehot, axis=-1)
+        return _keep_nan(x, xp.sum(slopes * onehot, axis=-1), xp)
 
     def _d2fp(self, x: Array, p: Params, xp: Namespace) -> Array:
-        return xp.zeros_like(x)
+        return _keep_nan(x, xp.zeros_like(x), xp)
 
     def _pgrad(self, x: Array, dy: Array, p: Params, xp: Namespace) -> Params:
         _, _, onehot = self._lines(x, p, xp)
         weight = xp.expand_dims(dy, axis=-1) * onehot
-        return {"slope": weight * xp.expand_dims(x, axis=-1), "intercept": weight}
+        # lines that are not active get 0, also at x = +-inf (not 0 * inf)
+        by_slope = xp.where(onehot == 0, xp.zeros_like(weight), weight * xp.expand_dims(x, axis=-1))
+        return {"slope": by_slope, "intercept": weight}
 
 
 maxout = Maxout()
@@ -702,7 +748,8 @@ class LearnableELU(Learnable):
         alpha = self._alpha(x, p, xp)
         left = alpha * xp.exp(nonpositive(x, xp))
         one = xp.ones_like(x)
-        return xp.where(x > 0, one, xp.where(x < 0, left, _smaller(one, alpha, xp)))
+        value = xp.where(x > 0, one, xp.where(x < 0, left, _smaller(one, alpha, xp)))
+        return _keep_nan(x, value, xp)
 
     def _d2fp(self, x: Array, p: Params, xp: Namespace) -> Array:
         alpha = self._alpha(x, p, xp)
@@ -776,7 +823,7 @@ class LearnableSwish(Learnable):
 
     def _parts(self, x: Array, p: Params, xp: Namespace) -> tuple[Array, ...]:
         beta = p["beta"] + xp.zeros_like(x)
-        big = float(np.finfo(np.float64).max)
+        big = _largest(x, xp)
         xc = xp.clip(x, -big, big) if hasattr(xp, "clip") else x
         t = beta * xc
         s, sbar = sigmoid_pair(t, xp)
@@ -838,7 +885,10 @@ class Snake(Learnable):
     Written as ``x + x sin(t) sinc(t)``, which is finite (and equal to ``x``) as
     :math:`\alpha \to 0`. f is nondecreasing for every :math:`\alpha`. At ``+-inf``
     f is ``+-inf``; f' and f'' oscillate without a limit there, and their averages
-    (1 and 0) are returned.
+    (1 and 0) are returned; the same where ``alpha x`` overflows (f is ``x`` to
+    rounding there). ``sin 2t`` and ``cos 2t`` come from ``sin t, cos t`` where ``2t``
+    would overflow, and ``df/dalpha`` is ``(x sinc t) (x (2 cos t - sinc t))``, whose
+    first factor is bounded, so nothing overflows that is representable.
 
     References
     ----------
@@ -864,9 +914,25 @@ class Snake(Learnable):
         return {"alpha": np.full(shapes["alpha"], self.init)}
 
     def _t(self, x: Array, p: Params, xp: Namespace) -> tuple[Array, Array, Array]:
-        finite = xp.abs(x) <= float(np.finfo(np.float64).max)
-        xs = xp.where(finite, x, xp.zeros_like(x))
-        return finite, xs, (p["alpha"] + xp.zeros_like(x)) * xs
+        """``tame`` (x finite and ``t = alpha x`` not overflowing), ``x`` and ``t``
+        (0 where not tame). Where ``alpha x`` overflows, ``sin^2(t)/alpha`` is below
+        half an ulp of ``x``: f is ``x`` and f', f'' are treated as at infinity."""
+        big = _largest(x, xp)
+        zero = xp.zeros_like(x)
+        finite = xp.abs(x) <= big
+        xs = xp.where(finite, x, zero)
+        t = (p["alpha"] + zero) * xs
+        tame = finite & (xp.abs(t) <= big)
+        return tame, xs, xp.where(tame, t, zero)
+
+    @staticmethod
+    def _double(t: Array, xp: Namespace) -> tuple[Array, Array]:
+        """``sin(2t), cos(2t)``; from ``sin t, cos t`` where ``2t`` would overflow."""
+        half = _largest(t, xp) / 2
+        safe = xp.abs(t) <= half
+        t2 = xp.where(safe, 2 * t, xp.zeros_like(t))
+        s, c = xp.sin(t), xp.cos(t)
+        return xp.where(safe, xp.sin(t2), 2 * s * c), xp.where(safe, xp.cos(t2), 1 - 2 * s * s)
 
     def _sinc(self, t: Array, xp: Namespace) -> Array:
         nonzero = t != 0
@@ -874,22 +940,25 @@ class Snake(Learnable):
         return xp.where(nonzero, xp.sin(safe) / safe, xp.ones_like(t))
 
     def _fp(self, x: Array, p: Params, xp: Namespace) -> Array:
-        finite, xs, t = self._t(x, p, xp)
-        return xp.where(finite, xs + xs * xp.sin(t) * self._sinc(t, xp), x)
+        tame, xs, t = self._t(x, p, xp)
+        return xp.where(tame, xs + xs * xp.sin(t) * self._sinc(t, xp), x)
 
     def _dfp(self, x: Array, p: Params, xp: Namespace) -> Array:
-        finite, _, t = self._t(x, p, xp)
-        return xp.where(finite, 1 + xp.sin(2 * t), xp.ones_like(x))
+        tame, _, t = self._t(x, p, xp)
+        return _keep_nan(x, xp.where(tame, 1 + self._double(t, xp)[0], xp.ones_like(x)), xp)
 
     def _d2fp(self, x: Array, p: Params, xp: Namespace) -> Array:
-        finite, _, t = self._t(x, p, xp)
+        tame, _, t = self._t(x, p, xp)
         alpha = p["alpha"] + xp.zeros_like(x)
-        return xp.where(finite, 2 * alpha * xp.cos(2 * t), xp.zeros_like(x))
+        value = xp.where(tame, 2 * alpha * self._double(t, xp)[1], xp.zeros_like(x))
+        return _keep_nan(x, value, xp)
 
     def _pgrad(self, x: Array, dy: Array, p: Params, xp: Namespace) -> Params:
-        _, xs, t = self._t(x, p, xp)
+        tame, xs, t = self._t(x, p, xp)
         sinc = self._sinc(t, xp)
-        return {"alpha": dy * (xs * xs) * sinc * (2 * xp.cos(t) - sinc)}
+        # (x sinc t) is sin(t)/alpha, bounded: no x*x overflow for large finite x
+        value = (xs * sinc) * (xs * (2 * xp.cos(t) - sinc))
+        return {"alpha": dy * xp.where(tame, value, xp.zeros_like(x))}
 
 
 snake = Snake()
@@ -905,8 +974,10 @@ def _ipow(x: Array, power: int) -> Array:
     result = None
     for _ in range(power):
         result = x if result is None else result * x
-    if result is None:
-        return (x == x) | (x != x)  # ones (as bool, promoted where it multiplies)
+    if result is None:  # power 0: ones of x's dtype (x ** 0 would give autodiff 0 * inf)
+        import array_api_compat
+
+        return array_api_compat.array_namespace(x).ones_like(x)
     return result
 
 
@@ -1078,6 +1149,21 @@ class PAU(Learnable):
         u = 1 / outer_x
         return inner, z, outer_x, u
 
+    def _sign_of_b(self, z: Array, p: Params, B: Array, xp: Namespace) -> Array:
+        """``sign(B(z))``, also where ``B`` underflows to 0 at a tiny nonzero ``z``
+        (``5e-324 * b1``): there the lowest-order nonzero term ``b_k z^k`` decides.
+        0 only at a true kink (``z = 0``, or a root of B away from 0)."""
+        one = xp.ones_like(z)
+        zero = xp.zeros_like(z)
+        sz = xp.where(z > 0, one, xp.where(z < 0, -one, zero))
+        lead = zero
+        for k in range(self.n, 0, -1):
+            bk = p["b"][..., k - 1] + zero
+            term = xp.where(bk > 0, one, -one) * (sz if k % 2 else one)
+            lead = xp.where(bk != 0, term, lead)
+        tiny = (xp.abs(z) < 2.0**-500) & (z != 0)
+        return xp.where(B != 0, xp.sign(B), xp.where(tiny, lead, zero))
+
     def _all(self, x: Array, p: Params, xp: Namespace, want: int) -> list[Array]:
         """``[f, f', f'']`` (the first ``want`` + 1 of them), each at the kink the
         one-sided limit of smaller magnitude."""
@@ -1086,37 +1172,50 @@ class PAU(Learnable):
         one = xp.ones_like(x)
         # inner regime, direct polynomials
         P, P1, P2, B, B1, B2 = self._polys(z, p, xp, scaled=False)
-        Q = 1 + xp.abs(B)
-        # outer regime, polynomials in u = 1/x
-        p0, p1, p2, beta, beta1, beta2 = self._polys(u, p, xp, scaled=True)
+        side = self._sign_of_b(z, p, B, xp)
+        # |B| as side * B: the same value, and autodiff of the formula then takes the
+        # side of x where B underflows to 0 (abs'(0) would drop Q')
+        Q = 1 + xp.where(side == 0, xp.abs(B), side * B)
+        # outer regime: f = x^k g(u) with u = 1/x, k = m - n, g = sign(x)^n p(u) / q(u),
+        # p(u) = sum a_j u^(m-j), q(u) = |u^n| + |beta(u)|, beta(u) = sum b_k u^(n-k);
+        # f' = x^(k-1) (k g - u g'), f'' = x^(k-2) (k(k-1) g - 2(k-1) u g' + u^2 g''),
+        # with g', g'' in u: no cancellation of the large terms of P, P', Q, Q'.
+        p0, p1, p2, beta, beta1, beta2 = self._upolys(u, p, xp)
+        k = m - n
         sx_n = one if n % 2 == 0 else xp.where(X < 0, -one, one)
-        q = xp.abs(_ipow(u, n)) + xp.abs(beta)
+        w = _ipow(u, n)
+        w1 = n * _ipow(u, n - 1)
+        w2 = n * (n - 1) * _ipow(u, n - 2) if n >= 2 else xp.zeros_like(x)
+        sw = one if n % 2 == 0 else xp.where(u < 0, -one, one)
+        q = xp.abs(w) + xp.abs(beta)
         at_inf = xp.abs(u) == 0
         results = []
         for order in range(want + 1):
             candidates = []
             for s_sign in (1.0, -1.0):
-                s_in = xp.where(B == 0, s_sign * one, xp.sign(B))
-                s_out = xp.where(beta == 0, s_sign * one, xp.sign(beta) * sx_n)
+                s_in = xp.where(side == 0, s_sign * one, side)
+                sb = xp.where(beta == 0, s_sign * one, xp.sign(beta))
+                q1 = sw * w1 + sb * beta1
+                g = sx_n * p0 / q
                 if order == 0:
                     inner_v = P / Q
-                    outer_v = sx_n * p0 / q
-                    power = m - n
+                    outer_v = g
                 elif order == 1:
                     inner_v = P1 / Q - P * s_in * B1 / (Q * Q)
-                    outer_v = sx_n * p1 / q - s_out * p0 * beta1 / (q * q)
-                    power = m - n - 1
+                    g1 = sx_n * (p1 / q - p0 * q1 / (q * q))
+                    outer_v = k * g - u * g1
                 else:
                     Q1, Q2 = s_in * B1, s_in * B2
                     inner_v = (
                         P2 / Q - (2 * P1 * Q1 + P * Q2) / (Q * Q) + 2 * P * Q1 * Q1 / (Q * Q * Q)
                     )
-                    outer_v = (
-                        sx_n * p2 / q
-                        - s_out * (2 * p1 * beta1 + p0 * beta2) / (q * q)
-                        + 2 * sx_n * p0 * beta1 * beta1 / (q * q * q)
+                    q2 = sw * w2 + sb * beta2
+                    g1 = sx_n * (p1 / q - p0 * q1 / (q * q))
+                    g2 = sx_n * (
+                        p2 / q - (2 * p1 * q1 + p0 * q2) / (q * q) + 2 * p0 * q1 * q1 / (q * q * q)
                     )
-                    power = m - n - 2
+                    outer_v = k * (k - 1) * g - 2 * (k - 1) * (u * g1) + (u * u) * g2
+                power = k - order
                 scale = _ipow(X, power) if power >= 0 else _ipow(u, -power)
                 outer_total = xp.where(at_inf & (outer_v == 0), xp.zeros_like(x), scale * outer_v)
                 candidates.append(xp.where(inner, inner_v, outer_total))
@@ -1125,6 +1224,32 @@ class PAU(Learnable):
             value = candidates[0] if order == 0 else _smaller(candidates[0], candidates[1], xp)
             results.append(value)
         return results
+
+    def _upolys(self, u: Array, p: Params, xp: Namespace) -> tuple[Array, ...]:
+        """``p(u) = sum a_j u^(m-j)``, ``beta(u) = sum b_k u^(n-k)`` and their first and
+        second derivatives in ``u``."""
+        a, b = p["a"], p["b"]
+        m, n = self.m, self.n
+        zero = xp.zeros_like(u)
+        p0 = p1 = p2 = zero
+        for j in range(m + 1):
+            e = m - j
+            aj = a[..., j]
+            p0 = p0 + aj * _ipow(u, e)
+            if e >= 1:
+                p1 = p1 + e * aj * _ipow(u, e - 1)
+            if e >= 2:
+                p2 = p2 + e * (e - 1) * aj * _ipow(u, e - 2)
+        beta = beta1 = beta2 = zero
+        for k in range(1, n + 1):
+            e = n - k
+            bk = b[..., k - 1]
+            beta = beta + bk * _ipow(u, e)
+            if e >= 1:
+                beta1 = beta1 + e * bk * _ipow(u, e - 1)
+            if e >= 2:
+                beta2 = beta2 + e * (e - 1) * bk * _ipow(u, e - 2)
+        return p0, p1, p2, beta, beta1, beta2
 
     def _fp(self, x: Array, p: Params, xp: Namespace) -> Array:
         return self._all(x, p, xp, 0)[0]

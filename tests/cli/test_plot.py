@@ -143,8 +143,7 @@ def test_save_writes_each_format_and_refuses_others(tmp_path):
 
 def test_figure_does_not_use_pyplot():
     code = (
-        "import sys, nonlin.plot as p; p.figure('elu'); "
-        "print('matplotlib.pyplot' in sys.modules)"
+        "import sys, nonlin.plot as p; p.figure('elu'); print('matplotlib.pyplot' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

@@ -191,6 +191,8 @@ class ReLU(Activation):
     relu(negative_slope=0.1, max_value=6.0)
     """
 
+    native_precision: ClassVar[bool] = True  # comparisons and one product: exact in float32
+
     negative_slope: float = param(0.0, ge=0.0)
     max_value: float = param(_INF, gt=0.0, allow_inf=True, allow_none=True)
     threshold: float = param(0.0, ge=0.0)
@@ -278,6 +280,8 @@ class ReLU6(Activation):
     array([0., 3., 6.])
     """
 
+    native_precision: ClassVar[bool] = True  # comparisons and one product: exact in float32
+
     kinks = (0.0, 6.0)
 
     def traits(self) -> Traits:
@@ -331,6 +335,8 @@ class LeakyReLU(Activation):
     >>> nl.leaky_relu([-2.0, 3.0])
     array([-0.02,  3.  ])
     """
+
+    native_precision: ClassVar[bool] = True  # comparisons and one product: exact in float32
 
     negative_slope: float = param(0.01, ge=0.0)
     kinks = (0.0,)
@@ -403,6 +409,8 @@ class Clip(Activation):
     >>> nl.Clip(min_val=-1.0, max_val=1.0)([-3.0, 0.5, 3.0])
     array([-1. ,  0.5,  1. ])
     """
+
+    native_precision: ClassVar[bool] = True  # comparisons and one product: exact in float32
 
     min_val: float = param(0.0, allow_inf=True)
     max_val: float = param(6.0, allow_inf=True)
@@ -529,6 +537,8 @@ class Threshold(Activation):
     array([0., 2.])
     """
 
+    native_precision: ClassVar[bool] = True  # comparisons and one product: exact in float32
+
     threshold: float = param(0.0)
     value: float = param(0.0)
     param_aliases: ClassVar[dict[str, str]] = {
@@ -588,6 +598,8 @@ class HardShrink(Activation):
     >>> nl.hard_shrink([-1.0, 0.25, 2.0])
     array([-1.,  0.,  2.])
     """
+
+    native_precision: ClassVar[bool] = True  # comparisons and one product: exact in float32
 
     lambd: float = param(0.5, ge=0.0)
     param_aliases: ClassVar[dict[str, str]] = {"threshold": "lambd"}
@@ -972,6 +984,8 @@ class Linear(Activation):
     >>> nl.linear([-1.0, 2.0])
     array([-1.,  2.])
     """
+
+    native_precision: ClassVar[bool] = True  # comparisons and one product: exact in float32
 
     def traits(self) -> Traits:
         return _range_traits(-_INF, _INF, monotonic=True, smoothness=math.inf, symmetry="odd")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .._math import log1pexp, two_product
+from .._math import log1pexp, neg_abs, two_product
 from ..activation import Activation, Traits, param, register
 from ..errors import ParameterError
 from ..namespace import Array, Namespace
@@ -96,7 +96,7 @@ def _bell_slope(
 
 def _logistic(x: Array, xp: Namespace) -> tuple[Array, Array, Array, Array, Array]:
     """``(sigma(x), sigma(-x), e, r, c)`` with ``e = exp(-|x|)``, ``1/(1+e) = r (1+c)``."""
-    e = xp.exp(-xp.abs(x))
+    e = xp.exp(neg_abs(x, xp))
     r, c = _one_plus(e, xp)
     big = r + r * c
     small = e * r
@@ -108,7 +108,7 @@ def _logistic(x: Array, xp: Namespace) -> tuple[Array, Array, Array, Array, Arra
 def _logistic_parts(x: Array, xp: Namespace) -> tuple[Array, Array, Array, Array]:
     """``(sigma(x), sigma(-x), sigma'(x), sigma''(x))``, each to full relative accuracy."""
     f, mirrored, e, r, c = _logistic(x, xp)
-    slope = _bell_slope(e, None, -xp.expm1(-xp.abs(x)), r, c, xp)
+    slope = _bell_slope(e, None, -xp.expm1(neg_abs(x, xp)), r, c, xp)
     return f, mirrored, _bell(e, None, r, c), slope * -xp.sign(x) + 0.0  # f''(0) is +0.0
 
 
@@ -194,6 +194,28 @@ def _tanh_shrink_series(x: Array, xp: Namespace) -> Array:
     return x * (s / (3 + (s + tail)))
 
 
+# --------------------------------------------------------------------------- wide forms
+# The ``_*_wide`` methods below are used when a float32 or float16 result is computed
+# in float64 (NumPy): plain tail-stable float64 formulas, a few float64 ulp off, which
+# the rounding to the narrow result hides. The exact forms above spend double-double
+# products on the last float64 bit.
+
+
+def _logistic_wide(x: Array, xp: Namespace) -> tuple[Array, Array, Array, Array]:
+    """``(sigma(x), e, r, 1 - e)`` with ``e = exp(-|x|)``, ``r = 1/(1 + e)``."""
+    e = xp.exp(neg_abs(x, xp))
+    r = 1 / (1 + e)
+    return xp.where(x >= 0, r, e * r), e, r, -xp.expm1(neg_abs(x, xp))
+
+
+def _sech2_wide(a: Array, xp: Namespace) -> tuple[Array, Array]:
+    """``(sech(a)**2, 2 tanh(a) sech(a)**2)`` for ``a = |u|``, from ``e = exp(-2a)``."""
+    e = xp.exp(-2 * a)
+    r = 1 / (1 + e)
+    sech2 = (4 * e) * r * r
+    return sech2, sech2 * (2 * r) * -xp.expm1(-2 * a)
+
+
 # --------------------------------------------------------------------------- sigmoid
 
 
@@ -236,7 +258,7 @@ class Sigmoid(Activation):
         return _logistic(x, xp)[0]
 
     def _df(self, x: Array, xp: Namespace) -> Array:
-        e = xp.exp(-xp.abs(x))
+        e = xp.exp(neg_abs(x, xp))
         return _bell(e, None, *_one_plus(e, xp))
 
     def _d2f(self, x: Array, xp: Namespace) -> Array:
@@ -245,6 +267,24 @@ class Sigmoid(Activation):
     def _derivatives(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
         f, _, df, d2f = _logistic_parts(x, xp)
         return f, df, d2f
+
+    def _f_wide(self, x: Array, xp: Namespace) -> Array:
+        e = xp.exp(neg_abs(x, xp))
+        r = 1 / (1 + e)
+        return xp.where(x >= 0, r, e * r)
+
+    def _df_wide(self, x: Array, xp: Namespace) -> Array:
+        e = xp.exp(neg_abs(x, xp))
+        r = 1 / (1 + e)
+        return (e * r) * r
+
+    def _d2f_wide(self, x: Array, xp: Namespace) -> Array:
+        return self._derivatives_wide(x, xp)[2]
+
+    def _derivatives_wide(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
+        f, e, r, m = _logistic_wide(x, xp)
+        df = (e * r) * r
+        return f, df, df * (m * r) * -xp.sign(x) + 0.0
 
 
 # --------------------------------------------------------------------------- tanh
@@ -299,6 +339,16 @@ class Tanh(Activation):
     def _derivatives(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
         sech2, slope = _tanh_derivatives(xp.abs(x), None, xp, 1.0, -1.0)
         return xp.tanh(x), sech2, slope * xp.sign(x) + 0.0
+
+    def _df_wide(self, x: Array, xp: Namespace) -> Array:
+        return _sech2_wide(xp.abs(x), xp)[0]
+
+    def _d2f_wide(self, x: Array, xp: Namespace) -> Array:
+        return self._derivatives_wide(x, xp)[2]
+
+    def _derivatives_wide(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
+        sech2, slope = _sech2_wide(xp.abs(x), xp)
+        return xp.tanh(x), sech2, slope * -xp.sign(x) + 0.0
 
 
 # --------------------------------------------------------------------------- scaled tanh
@@ -408,6 +458,24 @@ class ScaledTanh(Activation):
     def _derivatives(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
         return self._f(x, xp), *self._scaled_derivatives(x, xp, second=True)
 
+    def _wide_derivatives(self, x: Array, xp: Namespace, second: bool) -> tuple[Array, Array]:
+        b, s = self.scale_out, self.scale_in
+        if abs(b * s) * max(1.0, abs(s)) > 2.0**100:
+            # A huge scale can lift sech**2 from below float64's range into float32's.
+            return self._scaled_derivatives(x, xp, second)
+        sech2, slope = _sech2_wide(xp.abs(s * self._clamped(x, xp)), xp)
+        df = _times(sech2, b, s)
+        return df, (_times(slope, -b, s, abs(s)) * xp.sign(x) + 0.0) if second else df
+
+    def _df_wide(self, x: Array, xp: Namespace) -> Array:
+        return self._wide_derivatives(x, xp, second=False)[0]
+
+    def _d2f_wide(self, x: Array, xp: Namespace) -> Array:
+        return self._wide_derivatives(x, xp, second=True)[1]
+
+    def _derivatives_wide(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
+        return self._f(x, xp), *self._wide_derivatives(x, xp, second=True)
+
 
 ScaledTanH = ScaledTanh  # Lasagne's spelling
 
@@ -457,12 +525,28 @@ class LogSigmoid(Activation):
         return _logistic(x, xp)[1]
 
     def _d2f(self, x: Array, xp: Namespace) -> Array:
-        e = xp.exp(-xp.abs(x))
+        e = xp.exp(neg_abs(x, xp))
         return -_bell(e, None, *_one_plus(e, xp))
 
     def _derivatives(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
         _, small_side, df, _ = _logistic_parts(x, xp)
         return -log1pexp(-x, xp), small_side, -df
+
+    def _df_wide(self, x: Array, xp: Namespace) -> Array:
+        e = xp.exp(neg_abs(x, xp))
+        r = 1 / (1 + e)
+        return xp.where(x >= 0, e * r, r)
+
+    def _d2f_wide(self, x: Array, xp: Namespace) -> Array:
+        e = xp.exp(neg_abs(x, xp))
+        r = 1 / (1 + e)
+        return -(e * r) * r
+
+    def _derivatives_wide(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
+        e = xp.exp(neg_abs(x, xp))
+        r = 1 / (1 + e)
+        f = xp.minimum(x, xp.zeros_like(x)) - xp.log1p(e)
+        return f, xp.where(x >= 0, e * r, r), -(e * r) * r
 
 
 # --------------------------------------------------------------------------- softsign
@@ -539,6 +623,19 @@ class Softsign(Activation):
         w = (r * r) * r
         return (-2 * (w + w * (3 * c))) * xp.sign(x) + 0.0  # + 0.0: f''(-0.0) is +0.0
 
+    def _df_wide(self, x: Array, xp: Namespace) -> Array:
+        r = 1 / (1 + xp.abs(x))
+        return r * r
+
+    def _d2f_wide(self, x: Array, xp: Namespace) -> Array:
+        r = 1 / (1 + xp.abs(x))
+        return (-2 * r) * r * r * xp.sign(x) + 0.0
+
+    def _derivatives_wide(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
+        r = 1 / (1 + xp.abs(x))
+        df = r * r
+        return self._f(x, xp), df, (-2 * df) * r * xp.sign(x) + 0.0
+
 
 # --------------------------------------------------------------------------- tanh shrink
 
@@ -593,6 +690,9 @@ class TanhShrink(Activation):
     def _d2f(self, x: Array, xp: Namespace) -> Array:
         slope = _tanh_derivatives(xp.abs(x), None, xp, 1.0, 1.0)[1]
         return slope * xp.sign(x) + 0.0
+
+    def _d2f_wide(self, x: Array, xp: Namespace) -> Array:
+        return _sech2_wide(xp.abs(x), xp)[1] * xp.sign(x) + 0.0
 
 
 # --------------------------------------------------------------------------- instances

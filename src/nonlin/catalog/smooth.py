@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from .. import special
-from .._math import nonnegative, two_product
+from .._math import neg_abs, nonnegative, two_product
 from ..activation import Activation, Traits, param, register
 from ..namespace import Array, Namespace
 
@@ -55,7 +55,9 @@ def _is64(x: Array, xp: Namespace) -> bool:
     return bool(x.dtype == xp.float64)
 
 
-def _exp_tail(y: Array, xp: Namespace, squared: bool = False) -> tuple[Array, Array, float]:
+def _exp_tail(
+    y: Array, xp: Namespace, squared: bool = False, cheap: bool = False
+) -> tuple[Array, Array | None, float]:
     """``exp(y)`` for ``y <= 0`` as ``(m, deep, scale)``: the value is ``m * scale`` where
     ``deep`` and ``m`` elsewhere.
 
@@ -65,6 +67,8 @@ def _exp_tail(y: Array, xp: Namespace, squared: bool = False) -> tuple[Array, Ar
     or its square for a product quadratic in ``exp(y)``) with :func:`_unscale`. In the
     deep part ``m`` is still far below ``eps``, so ``1 + m`` is 1 as it should be.
     """
+    if cheap:  # a float32 result: its range ends long before float64's subnormals
+        return xp.exp(y), None, 1.0
     if _is64(y, xp):
         limit, shift = (-300.0, 64.0) if squared else (-600.0, 64.0)
     else:
@@ -73,8 +77,8 @@ def _exp_tail(y: Array, xp: Namespace, squared: bool = False) -> tuple[Array, Ar
     return xp.exp(xp.where(deep, y + shift, y)), deep, math.exp(-shift)
 
 
-def _unscale(value: Array, deep: Array, scale: float, xp: Namespace) -> Array:
-    return xp.where(deep, value * scale, value)
+def _unscale(value: Array, deep: Array | None, scale: float, xp: Namespace) -> Array:
+    return value if deep is None else xp.where(deep, value * scale, value)
 
 
 def _two_sum(a: Array, b: Array) -> tuple[Array, Array]:
@@ -120,14 +124,19 @@ def _near_root(x: Array, root: _Root, plain: Array, xp: Namespace) -> Array:
     return xp.where(inside, d * q, plain)
 
 
-def _reciprocal(m: Array, xp: Namespace, m_err: Array | None = None) -> tuple[Array, Array]:
+def _reciprocal(
+    m: Array, xp: Namespace, m_err: Array | None = None, cheap: bool = False
+) -> tuple[Array, Array | float]:
     """``1/(1 + m + m_err) = r (1 + c)`` for ``m >= 0``, to about 2**-100.
 
     ``1 + m`` rounds, and ``1/(1+m)**3`` would triple that; ``r`` is the rounded
     reciprocal and ``c`` the small correction for both roundings (and for the low part
     ``m_err`` of a double-double ``m``), so that ``1/(1+m)**k = r**k (1 + k c)`` to
-    second order.
+    second order. With ``cheap`` (a float32 result computed in float64), ``1/(1+m)``
+    and ``c = 0``.
     """
+    if cheap:
+        return 1 / (1 + m), 0.0
     u, u_err = _two_sum(xp.ones_like(m), m)  # 1 + m = u + u_err exactly
     if m_err is not None:
         u_err = u_err + m_err
@@ -201,16 +210,18 @@ class Softplus(Activation):
             zero_centred=False,
         )
 
-    def _tail(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array, float]:
+    def _tail(
+        self, x: Array, xp: Namespace, cheap: bool = False
+    ) -> tuple[Array, Array, Array | None, float]:
         """``(z, m, deep, scale)``: ``z = beta x`` rounded, ``exp(-|beta x|)`` exact to
         rounding as ``m`` (times ``scale`` where ``deep``)."""
         beta = self.beta
         if beta == 1.0:
-            m, deep, scale = _exp_tail(-xp.abs(x), xp)
+            m, deep, scale = _exp_tail(neg_abs(x, xp), xp, cheap=cheap)
             return x, m, deep, scale
         z = beta * x
-        m, deep, scale = _exp_tail(-xp.abs(z), xp)
-        if beta < 1e290:  # splitting beta would overflow beyond
+        m, deep, scale = _exp_tail(neg_abs(z, xp), xp, cheap=cheap)
+        if beta < 1e290 and not cheap:  # splitting beta would overflow beyond
             # |x| beyond limit: exp(-|beta x|) is 0 anyway, or (beta < 1e-297) the
             # split of x would overflow and the correction is skipped.
             limit = min(1000.0 / beta, 1e300 if _is64(x, xp) else 1e30)
@@ -221,9 +232,9 @@ class Softplus(Activation):
             m = m - m * xp.where(z >= 0, err, -err)
         return z, m, deep, scale
 
-    def _pieces(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array, Array, float]:
-        z, m, deep, scale = self._tail(x, xp)
-        big, fix = _reciprocal(m, xp)
+    def _pieces(self, x: Array, xp: Namespace, cheap: bool = False) -> Any:
+        z, m, deep, scale = self._tail(x, xp, cheap)
+        big, fix = _reciprocal(m, xp, cheap=cheap)
         return z, m, (big, fix), deep, scale
 
     def _value(self, x: Array, xp: Namespace, pieces: Any) -> Array:
@@ -260,6 +271,19 @@ class Softplus(Activation):
 
     def _derivatives(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
         p = self._pieces(x, xp)
+        return self._value(x, xp, p), self._slope(x, xp, p), self._curvature(x, xp, p)
+
+    def _f_wide(self, x: Array, xp: Namespace) -> Array:
+        return self._value(x, xp, self._pieces(x, xp, cheap=True))
+
+    def _df_wide(self, x: Array, xp: Namespace) -> Array:
+        return self._slope(x, xp, self._pieces(x, xp, cheap=True))
+
+    def _d2f_wide(self, x: Array, xp: Namespace) -> Array:
+        return self._curvature(x, xp, self._pieces(x, xp, cheap=True))
+
+    def _derivatives_wide(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
+        p = self._pieces(x, xp, cheap=True)
         return self._value(x, xp, p), self._slope(x, xp, p), self._curvature(x, xp, p)
 
 
@@ -426,16 +450,21 @@ class GELU(Activation):
 
     # ----------------------------------------------------------------- exact form
 
-    def _erf_pieces(self, x: Array, xp: Namespace) -> dict[str, Any]:
+    def _erf_pieces(self, x: Array, xp: Namespace, cheap: bool = False) -> dict[str, Any]:
         xc = xp.clip(x, -40.0, 40.0)  # exp(-x**2/2) is 0 beyond, even shifted
-        square, err = two_product(xc, xc, xp)
-        m, deep, scale = _exp_tail(-0.5 * square, xp)
-        m = m - m * (0.5 * err)  # exp(-(square + err)/2)
         a = nonnegative(-xc, xp)  # |x| on the negative side, clamped
-        t, t_err = two_product(a, _full(x, _SQRT_HALF[0], xp), xp)
-        t_err = t_err + a * _SQRT_HALF[1]  # a / sqrt 2 = t + t_err
-        q0 = special.erfcx(t, xp)
-        q = q0 + t_err * (2 * t * q0 - _TWO_OVER_SQRT_PI)  # erfcx' = 2t erfcx - 2/sqrt(pi)
+        if cheap:  # a float32 result: the roundings of x**2 and |x|/sqrt 2 do not show
+            square, err = xc * xc, 0.0
+            m, deep, scale = _exp_tail(-0.5 * square, xp, cheap=True)
+            q = special.erfcx(a * _SQRT_HALF[0], xp)
+        else:
+            square, err = two_product(xc, xc, xp)
+            m, deep, scale = _exp_tail(-0.5 * square, xp)
+            m = m - m * (0.5 * err)  # exp(-(square + err)/2)
+            t, t_err = two_product(a, _full(x, _SQRT_HALF[0], xp), xp)
+            t_err = t_err + a * _SQRT_HALF[1]  # a / sqrt 2 = t + t_err
+            q0 = special.erfcx(t, xp)
+            q = q0 + t_err * (2 * t * q0 - _TWO_OVER_SQRT_PI)  # erfcx' = 2t erfcx - 2/sqrt(pi)
         return {
             "xc": xc,
             "square": square,
@@ -470,10 +499,19 @@ class GELU(Activation):
 
     # ----------------------------------------------------------------- tanh form
 
-    def _tanh_pieces(self, x: Array, xp: Namespace) -> dict[str, Any]:
+    def _tanh_pieces(self, x: Array, xp: Namespace, cheap: bool = False) -> dict[str, Any]:
         xc = xp.clip(x, -30.0, 30.0)  # |v| > 1900 beyond: exp(-|v|) is 0 anyway
         a_hi, a_lo = _TANH_A
         b_hi, b_lo = _TANH_B
+        if cheap:  # a float32 result: v in plain float64 is accurate enough
+            p2 = xc * xc
+            q = (b_hi * xc) * p2
+            v = a_hi * xc + q
+            m, deep, scale = _exp_tail(neg_abs(v, xp), xp, cheap=True)
+            big, fix = _reciprocal(m, xp, cheap=True)
+            return {"xc": xc, "p2": p2, "v": v, "m": m, "big": big, "fix": fix,
+                    "dv": a_hi + 3.0 * b_hi * p2, "xdv": v + 2.0 * q, "xdv_err": 0.0,
+                    "deep": deep, "scale": scale}  # fmt: skip
         # v = x (A + B x**2) in double-double.
         p2, e2 = two_product(xc, xc, xp)
         p3, e3 = two_product(xc, p2, xp)
@@ -486,7 +524,7 @@ class GELU(Activation):
         lo = se + (r_lo + q_lo)
         v = s + lo
         v_lo = lo - (v - s)
-        m, deep, scale = _exp_tail(-xp.abs(v), xp)
+        m, deep, scale = _exp_tail(neg_abs(v, xp), xp)
         m = m - m * xp.where(v >= 0, v_lo, -v_lo)  # exp(-|v + v_lo|)
         big, fix = _reciprocal(m, xp)
         dv = a_hi + 3.0 * b_hi * p2
@@ -539,12 +577,33 @@ class GELU(Activation):
         return self._erf_curvature(x, xp, self._erf_pieces(x, xp))
 
     def _derivatives(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
+        return self._all(x, xp, cheap=False)
+
+    def _all(self, x: Array, xp: Namespace, cheap: bool) -> tuple[Array, Array, Array]:
         if self.approximate == "tanh":
-            p = self._tanh_pieces(x, xp)
+            p = self._tanh_pieces(x, xp, cheap)
             return (self._tanh_value(x, xp, p), self._tanh_slope(x, xp, p),
                     self._tanh_curvature(x, xp, p))  # fmt: skip
-        p = self._erf_pieces(x, xp)
+        p = self._erf_pieces(x, xp, cheap)
         return self._erf_value(x, xp, p), self._erf_slope(x, xp, p), self._erf_curvature(x, xp, p)
+
+    def _f_wide(self, x: Array, xp: Namespace) -> Array:
+        if self.approximate == "tanh":
+            return self._tanh_value(x, xp, self._tanh_pieces(x, xp, cheap=True))
+        return self._erf_value(x, xp, self._erf_pieces(x, xp, cheap=True))
+
+    def _df_wide(self, x: Array, xp: Namespace) -> Array:
+        if self.approximate == "tanh":
+            return self._tanh_slope(x, xp, self._tanh_pieces(x, xp, cheap=True))
+        return self._erf_slope(x, xp, self._erf_pieces(x, xp, cheap=True))
+
+    def _d2f_wide(self, x: Array, xp: Namespace) -> Array:
+        if self.approximate == "tanh":
+            return self._tanh_curvature(x, xp, self._tanh_pieces(x, xp, cheap=True))
+        return self._erf_curvature(x, xp, self._erf_pieces(x, xp, cheap=True))
+
+    def _derivatives_wide(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
+        return self._all(x, xp, cheap=True)
 
 
 # --------------------------------------------------------------------------- silu
@@ -557,12 +616,12 @@ _SILU_A1 = (2.3993572805154675, 1.8464872855353363e-16)
 _SILU_A1_MINUS_2 = (0.39935728051546765, 1.8115274859760153e-17)
 
 
-def _silu_parts(x: Array, xp: Namespace) -> dict[str, Any]:
+def _silu_parts(x: Array, xp: Namespace, cheap: bool = False) -> dict[str, Any]:
     """The shared pieces of silu, f' and f'' from ``m = exp(-|x|)``."""
     a = xp.abs(x)
-    m, deep, scale = _exp_tail(-a, xp)
+    m, deep, scale = _exp_tail(-a, xp, cheap=cheap)
     ac = xp.clip(a, 0.0, 800.0)
-    big, fix = _reciprocal(m, xp)
+    big, fix = _reciprocal(m, xp, cheap=cheap)
     return {"a": a, "ac": ac, "m": m, "big": big, "fix": fix, "deep": deep, "scale": scale}
 
 
@@ -652,23 +711,39 @@ class SiLU(Activation):
         p = _silu_parts(x, xp)
         return _silu_value(x, xp, p), _silu_slope(x, xp, p), _silu_curvature(x, xp, p)
 
+    def _f_wide(self, x: Array, xp: Namespace) -> Array:
+        return _silu_value(x, xp, _silu_parts(x, xp, cheap=True))
+
+    def _df_wide(self, x: Array, xp: Namespace) -> Array:
+        return _silu_slope(x, xp, _silu_parts(x, xp, cheap=True))
+
+    def _d2f_wide(self, x: Array, xp: Namespace) -> Array:
+        return _silu_curvature(x, xp, _silu_parts(x, xp, cheap=True))
+
+    def _derivatives_wide(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
+        p = _silu_parts(x, xp, cheap=True)
+        return _silu_value(x, xp, p), _silu_slope(x, xp, p), _silu_curvature(x, xp, p)
+
 
 # --------------------------------------------------------------------------- mish
 
 
-def _mish_parts(x: Array, xp: Namespace) -> dict[str, Any]:
+def _mish_parts(x: Array, xp: Namespace, cheap: bool = False) -> dict[str, Any]:
     """``m = exp(-|x|)`` (shifted where ``m**2`` would be subnormal) and the reciprocal
     of the denominator ``D``: ``1 + 2m(1+m)`` for x >= 0, ``2 + m(2+m)`` for x < 0,
     formed in double-double so that its powers do not multiply its rounding."""
     a = xp.abs(x)
-    m, deep, scale = _exp_tail(-a, xp, squared=True)
+    m, deep, scale = _exp_tail(-a, xp, squared=True, cheap=cheap)
     ac = xp.clip(a, 0.0, 800.0)
     right = x >= 0
-    sq, sq_err = two_product(m, m, xp)
     # right: D = 1 + (2m + 2m**2); left: D = 2 (1 + (m + m**2/2)).
-    w, w_err = _two_sum(xp.where(right, 2 * m, m), xp.where(right, 2 * sq, 0.5 * sq))
-    w_err = w_err + xp.where(right, 2 * sq_err, 0.5 * sq_err)
-    r, fix = _reciprocal(w, xp, w_err)
+    if cheap:
+        r, fix = _reciprocal(m * xp.where(right, 2 + 2 * m, 1 + 0.5 * m), xp, cheap=True)
+    else:
+        sq, sq_err = two_product(m, m, xp)
+        w, w_err = _two_sum(xp.where(right, 2 * m, m), xp.where(right, 2 * sq, 0.5 * sq))
+        w_err = w_err + xp.where(right, 2 * sq_err, 0.5 * sq_err)
+        r, fix = _reciprocal(w, xp, w_err)
     r = xp.where(right, r, 0.5 * r)  # 1/D = r (1 + fix)
     return {"a": a, "ac": ac, "m": m, "r": r, "fix": fix, "right": right,
             "deep": deep, "scale": scale}  # fmt: skip
@@ -758,6 +833,19 @@ class Mish(Activation):
 
     def _derivatives(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
         p = _mish_parts(x, xp)
+        return _mish_value(x, xp, p), _mish_slope(x, xp, p), _mish_curvature(x, xp, p)
+
+    def _f_wide(self, x: Array, xp: Namespace) -> Array:
+        return _mish_value(x, xp, _mish_parts(x, xp, cheap=True))
+
+    def _df_wide(self, x: Array, xp: Namespace) -> Array:
+        return _mish_slope(x, xp, _mish_parts(x, xp, cheap=True))
+
+    def _d2f_wide(self, x: Array, xp: Namespace) -> Array:
+        return _mish_curvature(x, xp, _mish_parts(x, xp, cheap=True))
+
+    def _derivatives_wide(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
+        p = _mish_parts(x, xp, cheap=True)
         return _mish_value(x, xp, p), _mish_slope(x, xp, p), _mish_curvature(x, xp, p)
 
 

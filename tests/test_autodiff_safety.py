@@ -159,36 +159,13 @@ def test_our_grads_are_finite_at_the_probe_points():
             assert not np.isnan(method(x)).any(), (act, method.__name__)
 
 
-# Known, documented deviations at exactly x = +-0 (a smooth point): formulas that use
-# ``-|x|`` through ``xp.abs`` (torch: abs'(0) = 0) or ``minimum(x, 0)`` (a 0.5/0.5
-# split between tied arguments) make autodiff *of the formula* give a wrong (finite)
-# value there. Our grad/grad2 are right. nonlin/_math.py is fixed (``neg_abs``,
-# ``nonpositive``, ``nonnegative`` are ``where`` forms, so sigmoid_pair and log1pexp
-# are clean), and so are the ``exp(-|x|)`` forms of the catalog; what is left are
-# formulas that use ``|x|`` itself (silu's and mish's ``a = |x|``, the softplus
-# ``beta x`` correction, the tanh-gelu argument). Keys: (spec,
-# framework) -> (reason, the inputs it may affect, as the start of the problem line);
-# an entry that starts passing fails, so the list shrinks as fixes land.
-_AT_ZERO = ("x=0.0:", "x=-0.0:")
-_ZERO = (
-    "autodiff of |x| at x = 0 (abs'(0) = 0): catalog/smooth.py uses |x| itself there",
-    _AT_ZERO,
-)
-_HYPOT = (
-    "jax's derivative of hypot(x, y) splits at |x| == |y|: squareplus(b=1) at x = +-1 "
-    "(and torch/jax -|x| at 0); squareplus could use sqrt(x*x + b) below 1e150",
-    (*_AT_ZERO, "x=1.0:", "x=-1.0:"),
-)
-KNOWN: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
-    ("silu", "torch"): _ZERO,
-    ("mish", "torch"): _ZERO,
-    ("softplus(beta=2.0)", "jax"): _ZERO,
-    ("softplus(beta=0.5)", "jax"): _ZERO,
-    ("softplus(threshold=20.0)", "jax"): _ZERO,
-    ("squareplus(b=1.0)", "jax"): _HYPOT,
-    ("squareplus(b=0.01)", "jax"): _ZERO,
-    ("gelu(approximate='tanh')", "jax"): _ZERO,
-}
+# Known, documented deviations of autodiff *of our formulas* from our grad/grad2
+# (spec, framework) -> (reason, the start of the problem lines it covers); an entry
+# that starts passing fails, so the list only shrinks. Empty: the clamps of
+# nonlin/_math.py and the catalog's |x| are ``where`` forms, so autodiff takes one
+# branch cleanly at 0 (``abs'(0) = 0`` and ``minimum``'s 0.5/0.5 split gave wrong
+# finite values there before).
+KNOWN: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}  # none left
 
 # Families still being written (learnable): reported to their authors, not strict (an
 # entry that starts passing just passes).

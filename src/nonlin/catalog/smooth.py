@@ -618,7 +618,7 @@ _SILU_A1_MINUS_2 = (0.39935728051546765, 1.8115274859760153e-17)
 
 def _silu_parts(x: Array, xp: Namespace, cheap: bool = False) -> dict[str, Any]:
     """The shared pieces of silu, f' and f'' from ``m = exp(-|x|)``."""
-    a = xp.abs(x)
+    a = -neg_abs(x, xp)  # |x|, with autodiff slope +1 at 0 (the x >= 0 branch)
     m, deep, scale = _exp_tail(-a, xp, cheap=cheap)
     ac = xp.clip(a, 0.0, 800.0)
     big, fix = _reciprocal(m, xp, cheap=cheap)
@@ -732,7 +732,7 @@ def _mish_parts(x: Array, xp: Namespace, cheap: bool = False) -> dict[str, Any]:
     """``m = exp(-|x|)`` (shifted where ``m**2`` would be subnormal) and the reciprocal
     of the denominator ``D``: ``1 + 2m(1+m)`` for x >= 0, ``2 + m(2+m)`` for x < 0,
     formed in double-double so that its powers do not multiply its rounding."""
-    a = xp.abs(x)
+    a = -neg_abs(x, xp)  # |x|, with autodiff slope +1 at 0 (the x >= 0 branch)
     m, deep, scale = _exp_tail(-a, xp, squared=True, cheap=cheap)
     ac = xp.clip(a, 0.0, 800.0)
     right = x >= 0

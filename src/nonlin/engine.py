@@ -172,7 +172,17 @@ def evaluate_hook(
     one product by a parameter that the narrow dtype holds exactly) skip the widening.
     """
     dtype = x.dtype
-    if dtype == np.float64 or _native(act, dtype):
+    if _native(act, dtype):
+        # A few comparisons and selections: one vectorised pass over the whole array
+        # beats blocks, whose per-call overhead is larger than the work itself.
+        with np.errstate(all="ignore"):  # as quiet() does: discarded branches may overflow
+            values = getattr(act, hook)(x, xp)
+        values = values if outputs > 1 else (values,)
+        if out is None:
+            return tuple(np.asarray(v, dtype=dtype) for v in values)
+        out[...] = values[0]
+        return (out,)
+    if dtype == np.float64:
         name, work = hook, dtype
     else:
         name, work = _WIDE[hook], np.dtype(np.float64)

@@ -15,6 +15,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import array_api_compat
+
 from .._math import two_product
 from ..activation import Activation, Traits, param, register
 from ..errors import ParameterError
@@ -123,7 +125,10 @@ def _leaky(x: Array, slope: float, xp: Namespace) -> Array:
     # of where() on NumPy (a data-dependent select does not vectorise). "+ 0.0" makes
     # max(-0.0, 0.0) +0.0 on every library.
     if slope == 0:
-        return xp.maximum(x, xp.zeros_like(x)) + 0.0
+        # A 0-d zero, broadcast: a full zeros_like costs more than the maximum itself
+        # on large NumPy arrays (fresh zeroed pages are faulted in as they are read).
+        zero = xp.zeros((), dtype=x.dtype, device=array_api_compat.device(x))
+        return xp.maximum(x, zero) + 0.0
     if slope > 1:  # the discarded slope * x must not overflow for large positive x
         return xp.where(x > 0, x, slope * xp.minimum(x, xp.zeros_like(x)))
     return xp.maximum(x, slope * x)  # slope <= 1: x above 0, slope * x below

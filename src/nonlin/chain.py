@@ -108,3 +108,21 @@ def chain(stages: Iterable[Activation]) -> Activation:
     if not flat:
         raise ValueError("cannot chain zero activations")
     return flat[0] if len(flat) == 1 else Chain(tuple(flat))
+
+
+def group_plain_stages(stages: Iterable[Activation]) -> list[Activation]:
+    """Runs of plain stages fused into one chain each; learnable and stochastic stages
+    alone (the framework adapters give those their own parameters and random state)."""
+    out: list[Activation] = []
+    run: list[Activation] = []
+    for stage in stages:
+        if getattr(stage, "learnable", False) or getattr(stage, "stochastic", False):
+            if run:
+                out.append(chain(run))
+                run = []
+            out.append(stage)
+        else:
+            run.append(stage)
+    if run:
+        out.append(chain(run))
+    return out

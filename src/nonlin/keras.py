@@ -45,28 +45,10 @@ import keras
 import numpy as np
 
 from .activation import Activation as _Activation
+from .chain import group_plain_stages
 from .registry import get
 
 __all__ = ["Activation"]
-
-
-def _groups(stages: list[_Activation]) -> list[_Activation]:
-    """Runs of plain stages fused into one chain; learnable and stochastic alone."""
-    from .chain import chain
-
-    out: list[_Activation] = []
-    run: list[_Activation] = []
-    for stage in stages:
-        if getattr(stage, "learnable", False) or getattr(stage, "stochastic", False):
-            if run:
-                out.append(chain(run))
-                run = []
-            out.append(stage)
-        else:
-            run.append(stage)
-    if run:
-        out.append(chain(run))
-    return out
 
 
 def _constant(value: np.ndarray) -> Any:
@@ -111,7 +93,7 @@ class Activation(keras.layers.Layer):
         self.units = units
         self.seed = seed
         self.supports_masking = True
-        stages = _groups(list(act.iter_stages()))
+        stages = group_plain_stages(list(act.iter_stages()))
         learnable = [s for s in stages if getattr(s, "learnable", False)]
         plan: list[tuple[Any, tuple[str, ...]]] = []
         for index, stage in enumerate(stages):

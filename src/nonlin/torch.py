@@ -42,6 +42,7 @@ import torch
 from torch import nn
 
 from .activation import Activation as _Activation
+from .chain import group_plain_stages
 from .registry import get
 
 __all__ = ["Activation", "apply", "supports_inplace"]
@@ -468,7 +469,7 @@ def apply(
         raise ValueError("pass params for a chain through nonlin.torch.Activation instead")
 
     def run(t: torch.Tensor) -> torch.Tensor:
-        for stage in _groups(stages):
+        for stage in group_plain_stages(stages):
             values: tuple[torch.Tensor, ...] = ()
             if getattr(stage, "learnable", False):
                 given = params if params is not None else stage.params  # type: ignore[attr-defined]
@@ -493,25 +494,6 @@ def apply(
     if slc is not None:
         return _slice_apply(x, slc, run, inplace)
     return run(x)
-
-
-def _groups(stages: list[_Activation]) -> list[_Activation]:
-    """Runs of plain (stateless) stages fused into one chain; special stages alone."""
-    from .chain import chain
-
-    out: list[_Activation] = []
-    run: list[_Activation] = []
-    for stage in stages:
-        if getattr(stage, "learnable", False) or getattr(stage, "stochastic", False):
-            if run:
-                out.append(chain(run))
-                run = []
-            out.append(stage)
-        else:
-            run.append(stage)
-    if run:
-        out.append(chain(run))
-    return out
 
 
 # --------------------------------------------------------------------------- the module
@@ -553,7 +535,7 @@ class Activation(nn.Module):
             _check_inplace(act)
         if slc is not None and not isinstance(slc, slice):
             raise TypeError(f"slc must be a slice of flat indices, not {slc!r}")
-        stages = _groups(list(act.iter_stages()))
+        stages = group_plain_stages(list(act.iter_stages()))
         learnable = [s for s in stages if getattr(s, "learnable", False)]
         if slc is not None and any(s.axis is not None for s in learnable):  # type: ignore[attr-defined]
             raise ValueError(

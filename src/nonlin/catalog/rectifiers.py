@@ -67,10 +67,12 @@ _INF = math.inf
 
 
 def _full(x: Array, value: float, xp: Namespace) -> Array:
-    """An array like ``x`` filled with the Python number ``value``, rounded to its dtype.
+    """The Python number ``value`` as a 0-d array of ``x``'s dtype and device, for
+    ``where``, ``maximum`` and arithmetic to broadcast (a full array like ``x`` costs
+    more than the operation it feeds: fresh pages are faulted in as they are read).
 
     A parameter beyond the dtype's range (``max_value=1e300`` on float32) rounds to
-    +-inf as a float64 result would when cast, instead of raising in ``full_like``.
+    +-inf as a float64 result would when cast, instead of raising in ``full``.
     """
     if math.isfinite(value):
         finfo = xp.finfo(x.dtype)
@@ -81,7 +83,7 @@ def _full(x: Array, value: float, xp: Namespace) -> Array:
                 value = math.copysign(_INF, value)
             else:
                 value = math.copysign(largest, value)
-    return xp.full_like(x, value)
+    return xp.full((), value, dtype=x.dtype, device=array_api_compat.device(x))
 
 
 def _keep_nan(x: Array, y: Array, xp: Namespace) -> Array:
@@ -116,7 +118,7 @@ def _inside(x: Array, lo: float, hi: float, xp: Namespace) -> Array:
 
 def _indicator(mask: Array, x: Array, value: float, xp: Namespace) -> Array:
     """``value`` where ``mask``, 0 elsewhere, NaN where ``x`` is NaN."""
-    return _keep_nan(x, xp.where(mask, _full(x, value, xp), xp.zeros_like(x)), xp)
+    return _keep_nan(x, xp.where(mask, _full(x, value, xp), _full(x, 0.0, xp)), xp)
 
 
 def _leaky(x: Array, slope: float, xp: Namespace) -> Array:
@@ -125,19 +127,16 @@ def _leaky(x: Array, slope: float, xp: Namespace) -> Array:
     # of where() on NumPy (a data-dependent select does not vectorise). "+ 0.0" makes
     # max(-0.0, 0.0) +0.0 on every library.
     if slope == 0:
-        # A 0-d zero, broadcast: a full zeros_like costs more than the maximum itself
-        # on large NumPy arrays (fresh zeroed pages are faulted in as they are read).
-        zero = xp.zeros((), dtype=x.dtype, device=array_api_compat.device(x))
-        return xp.maximum(x, zero) + 0.0
+        return xp.maximum(x, _full(x, 0.0, xp)) + 0.0
     if slope > 1:  # the discarded slope * x must not overflow for large positive x
-        return xp.where(x > 0, x, slope * xp.minimum(x, xp.zeros_like(x)))
+        return xp.where(x > 0, x, slope * xp.minimum(x, _full(x, 0.0, xp)))
     return xp.maximum(x, slope * x)  # slope <= 1: x above 0, slope * x below
 
 
 def _leaky_grad(x: Array, slope: float, xp: Namespace) -> Array:
     """1 for x > 0, ``slope`` for x < 0; at 0 the smaller of the two."""
     right = (x > 0) if slope <= 1 else (x >= 0)
-    return _keep_nan(x, xp.where(right, xp.ones_like(x), _full(x, slope, xp)), xp)
+    return _keep_nan(x, xp.where(right, _full(x, 1.0, xp), _full(x, slope, xp)), xp)
 
 
 def _range_traits(lo: float, hi: float, **rest: Any) -> Traits:
@@ -233,7 +232,7 @@ class ReLU(Activation):
         """``a * (x - t)``, without an overflow of ``x - t`` when ``t`` is huge."""
         a, t = self.negative_slope, self.threshold
         if a == 0:
-            return xp.zeros_like(x)
+            return _full(x, 0.0, xp)
         if a > 1:  # only x <= t is used: keep the discarded part from overflowing
             x = xp.minimum(x, _full(x, t, xp))
         if t == 0:
@@ -251,13 +250,13 @@ class ReLU(Activation):
     def _df(self, x: Array, xp: Namespace) -> Array:
         a, t, m = self.negative_slope, self.threshold, self.max_value
         right = (x > t) if a <= 1 else (x >= t)  # the smaller limit at the threshold
-        df = xp.where(right, xp.ones_like(x), _full(x, a, xp))
+        df = xp.where(right, _full(x, 1.0, xp), _full(x, a, xp))
         if m < _INF:
-            df = xp.where(x >= m, xp.zeros_like(x), df)
+            df = xp.where(x >= m, _full(x, 0.0, xp), df)
         return _keep_nan(x, df, xp)
 
     def _d2f(self, x: Array, xp: Namespace) -> Array:
-        return _keep_nan(x, xp.zeros_like(x), xp)
+        return _keep_nan(x, _full(x, 0.0, xp), xp)
 
 
 @register("relu6")
@@ -304,7 +303,7 @@ class ReLU6(Activation):
         return _indicator(_inside(x, 0.0, 6.0, xp), x, 1.0, xp)
 
     def _d2f(self, x: Array, xp: Namespace) -> Array:
-        return _keep_nan(x, xp.zeros_like(x), xp)
+        return _keep_nan(x, _full(x, 0.0, xp), xp)
 
 
 @register("leaky_relu")
@@ -373,7 +372,7 @@ class LeakyReLU(Activation):
         return _leaky_grad(x, self.negative_slope, xp)
 
     def _d2f(self, x: Array, xp: Namespace) -> Array:
-        return _keep_nan(x, xp.zeros_like(x), xp)
+        return _keep_nan(x, _full(x, 0.0, xp), xp)
 
 
 LeakyRectify = LeakyReLU  # Lasagne's class name
@@ -461,7 +460,7 @@ class Clip(Activation):
         return _indicator(_inside(x, self.min_val, self.max_val, xp), x, 1.0, xp)
 
     def _d2f(self, x: Array, xp: Namespace) -> Array:
-        return _keep_nan(x, xp.zeros_like(x), xp)
+        return _keep_nan(x, _full(x, 0.0, xp), xp)
 
 
 @register("hard_tanh")
@@ -571,7 +570,7 @@ class Threshold(Activation):
         return _indicator(x > self.threshold, x, 1.0, xp)
 
     def _d2f(self, x: Array, xp: Namespace) -> Array:
-        return _keep_nan(x, xp.zeros_like(x), xp)
+        return _keep_nan(x, _full(x, 0.0, xp), xp)
 
 
 @register("hard_shrink")
@@ -630,15 +629,15 @@ class HardShrink(Activation):
     def _f(self, x: Array, xp: Namespace) -> Array:
         if self.lambd == 0:
             return x * 1.0
-        return xp.where(xp.abs(x) <= self.lambd, xp.zeros_like(x), x)
+        return xp.where(xp.abs(x) <= self.lambd, _full(x, 0.0, xp), x)
 
     def _df(self, x: Array, xp: Namespace) -> Array:
         if self.lambd == 0:
-            return _keep_nan(x, xp.ones_like(x), xp)
+            return _keep_nan(x, _full(x, 1.0, xp), xp)
         return _indicator(xp.abs(x) > self.lambd, x, 1.0, xp)
 
     def _d2f(self, x: Array, xp: Namespace) -> Array:
-        return _keep_nan(x, xp.zeros_like(x), xp)
+        return _keep_nan(x, _full(x, 0.0, xp), xp)
 
 
 @register("soft_shrink")
@@ -698,15 +697,15 @@ class SoftShrink(Activation):
         if lam == 0:
             return x * 1.0
         shifted = xp.where(x > lam, x - lam, x + lam)  # NaN + lam stays NaN
-        return xp.where(xp.abs(x) <= lam, xp.zeros_like(x), shifted)
+        return xp.where(xp.abs(x) <= lam, _full(x, 0.0, xp), shifted)
 
     def _df(self, x: Array, xp: Namespace) -> Array:
         if self.lambd == 0:
-            return _keep_nan(x, xp.ones_like(x), xp)
+            return _keep_nan(x, _full(x, 1.0, xp), xp)
         return _indicator(xp.abs(x) > self.lambd, x, 1.0, xp)
 
     def _d2f(self, x: Array, xp: Namespace) -> Array:
-        return _keep_nan(x, xp.zeros_like(x), xp)
+        return _keep_nan(x, _full(x, 0.0, xp), xp)
 
 
 # --------------------------------------------------------------------------- hard sigmoids
@@ -753,14 +752,14 @@ class HardSigmoid(Activation):
 
     def _f(self, x: Array, xp: Namespace) -> Array:
         middle = (x + 2.5) / 5.0
-        y = xp.where(x >= 2.5, xp.ones_like(x), middle)
-        return xp.where(x <= -2.5, xp.zeros_like(x), y)
+        y = xp.where(x >= 2.5, _full(x, 1.0, xp), middle)
+        return xp.where(x <= -2.5, _full(x, 0.0, xp), y)
 
     def _df(self, x: Array, xp: Namespace) -> Array:
         return _indicator(_inside(x, -2.5, 2.5, xp), x, 0.2, xp)
 
     def _d2f(self, x: Array, xp: Namespace) -> Array:
-        return _keep_nan(x, xp.zeros_like(x), xp)
+        return _keep_nan(x, _full(x, 0.0, xp), xp)
 
 
 @register("hard_sigmoid_v3")
@@ -803,14 +802,14 @@ class HardSigmoidV3(Activation):
 
     def _f(self, x: Array, xp: Namespace) -> Array:
         middle = (x + 3.0) / 6.0
-        y = xp.where(x >= 3.0, xp.ones_like(x), middle)
-        return xp.where(x <= -3.0, xp.zeros_like(x), y)
+        y = xp.where(x >= 3.0, _full(x, 1.0, xp), middle)
+        return xp.where(x <= -3.0, _full(x, 0.0, xp), y)
 
     def _df(self, x: Array, xp: Namespace) -> Array:
         return _indicator(_inside(x, -3.0, 3.0, xp), x, 1.0 / 6.0, xp)
 
     def _d2f(self, x: Array, xp: Namespace) -> Array:
-        return _keep_nan(x, xp.zeros_like(x), xp)
+        return _keep_nan(x, _full(x, 0.0, xp), xp)
 
 
 @register("sparse_sigmoid")
@@ -850,14 +849,14 @@ class SparseSigmoid(Activation):
 
     def _f(self, x: Array, xp: Namespace) -> Array:
         middle = (x + 1.0) * 0.5
-        y = xp.where(x >= 1.0, xp.ones_like(x), middle)
-        return xp.where(x <= -1.0, xp.zeros_like(x), y)
+        y = xp.where(x >= 1.0, _full(x, 1.0, xp), middle)
+        return xp.where(x <= -1.0, _full(x, 0.0, xp), y)
 
     def _df(self, x: Array, xp: Namespace) -> Array:
         return _indicator(_inside(x, -1.0, 1.0, xp), x, 0.5, xp)
 
     def _d2f(self, x: Array, xp: Namespace) -> Array:
-        return _keep_nan(x, xp.zeros_like(x), xp)
+        return _keep_nan(x, _full(x, 0.0, xp), xp)
 
 
 @register("hard_silu")
@@ -903,13 +902,13 @@ class HardSiLU(Activation):
         inner = _clamp(x, -3.0, 3.0, xp)  # the discarded parts stay finite
         middle = inner * (inner + 3.0) / 6.0
         y = xp.where(x >= 3.0, x, middle)
-        return xp.where(x <= -3.0, xp.zeros_like(x), y)
+        return xp.where(x <= -3.0, _full(x, 0.0, xp), y)
 
     def _df(self, x: Array, xp: Namespace) -> Array:
         inner = _clamp(x, -3.0, 3.0, xp)
         middle = (2.0 * inner + 3.0) / 6.0
-        y = xp.where(x >= 3.0, xp.ones_like(x), middle)
-        return xp.where(x <= -3.0, xp.zeros_like(x), y)
+        y = xp.where(x >= 3.0, _full(x, 1.0, xp), middle)
+        return xp.where(x <= -3.0, _full(x, 0.0, xp), y)
 
     def _d2f(self, x: Array, xp: Namespace) -> Array:
         return _indicator(_inside(x, -3.0, 3.0, xp), x, 1.0 / 3.0, xp)
@@ -954,11 +953,11 @@ class SparsePlus(Activation):
     def _f(self, x: Array, xp: Namespace) -> Array:
         shifted = _clamp(x, -1.0, 1.0, xp) + 1.0  # the discarded parts stay finite
         y = xp.where(x >= 1.0, x, shifted * shifted * 0.25)
-        return xp.where(x <= -1.0, xp.zeros_like(x), y)
+        return xp.where(x <= -1.0, _full(x, 0.0, xp), y)
 
     def _df(self, x: Array, xp: Namespace) -> Array:
-        y = xp.where(x >= 1.0, xp.ones_like(x), (x + 1.0) * 0.5)
-        return xp.where(x <= -1.0, xp.zeros_like(x), y)
+        y = xp.where(x >= 1.0, _full(x, 1.0, xp), (x + 1.0) * 0.5)
+        return xp.where(x <= -1.0, _full(x, 0.0, xp), y)
 
     def _d2f(self, x: Array, xp: Namespace) -> Array:
         return _indicator(_inside(x, -1.0, 1.0, xp), x, 0.5, xp)
@@ -1004,10 +1003,10 @@ class Linear(Activation):
         return x * 1.0
 
     def _df(self, x: Array, xp: Namespace) -> Array:
-        return _keep_nan(x, xp.ones_like(x), xp)
+        return _keep_nan(x, _full(x, 1.0, xp), xp)
 
     def _d2f(self, x: Array, xp: Namespace) -> Array:
-        return _keep_nan(x, xp.zeros_like(x), xp)
+        return _keep_nan(x, _full(x, 0.0, xp), xp)
 
 
 @register("affine")
@@ -1071,7 +1070,7 @@ class Affine(Activation):
         if not abs(a) < big:
             return p + b
         ok = (xp.abs(x) < big) & (xp.abs(p) < big)
-        safe = xp.where(ok, x, xp.zeros_like(x))
+        safe = xp.where(ok, x, _full(x, 0.0, xp))
         head, tail = two_product(_full(x, a, xp), safe, xp)
         return xp.where(ok, (head + b) + tail, p + b)
 
@@ -1079,7 +1078,7 @@ class Affine(Activation):
         return _keep_nan(x, _full(x, self.slope, xp), xp)
 
     def _d2f(self, x: Array, xp: Namespace) -> Array:
-        return _keep_nan(x, xp.zeros_like(x), xp)
+        return _keep_nan(x, _full(x, 0.0, xp), xp)
 
 
 # --------------------------------------------------------------------------- instances

@@ -26,8 +26,6 @@ CATALOG = [nl.get(name) for name in nl.names()]
 LOW = ("float16", "bfloat16")
 # (activation, backend) -> the catalog bug that makes it fail there (reported).
 BROKEN = {
-    ("pau", "array_api_strict"): "learnable._ipow(x, 0) returns a bool array",
-    ("swish_learnable", "jax"): "x * sigmoid(x) at -88: XLA flushes the subnormal sigmoid",
     ("pau", "torch"): "the float32 polynomial overflows at |x| = 1e10 (bfloat16)",
     ("pau", "jax"): "the float32 polynomial overflows at |x| = 1e10 (bfloat16)",
 }

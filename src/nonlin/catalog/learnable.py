@@ -60,11 +60,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._math import nonnegative, nonpositive, sigmoid_pair
+from .._math import nonnegative, nonpositive, sigmoid_pair, two_product
 from ..activation import Activation, Traits, param, register
 from ..errors import InputError, ParameterError
 from ..namespace import Array, Namespace, prepare, prepare_like, quiet
 from .rectifiers import _keep_nan, _leaky, _leaky_grad
+from .smooth import _silu_curvature, _silu_parts, _silu_slope, _unscale
 
 __all__ = [
     "PAU",
@@ -794,9 +795,13 @@ class LearnableSwish(Learnable):
 
     Notes
     -----
-    :math:`\sigma(t)` and :math:`\sigma(-t)` come from one ``exp(-|t|)``, each with full
-    relative accuracy, so f' and f'' have no cancellation in the tails; products that
-    would be ``inf * 0`` at infinite input are replaced by their limit 0.
+    With ``t = beta x``, ``f' = silu'(t)`` and ``f'' = beta silu''(t)``, evaluated as
+    ``silu`` does: everything from one ``exp(-|t|)`` (taken
+    shifted where it is subnormal, so ``f(-100)`` keeps its digits in float32), the
+    roots of f' and f'' by exact identities in the distance to the root. ``t`` is
+    rounded, and next to a root that rounding is the whole value: its error (split
+    exactly) is applied as a first-order correction. At infinite input the limits are
+    returned (``f(-inf) = 0`` for ``beta > 0``), never ``inf * 0``.
 
     References
     ----------
@@ -831,17 +836,53 @@ class LearnableSwish(Learnable):
         tq = xp.where(q == 0, xp.zeros_like(x), t * q)
         return beta, s, sbar, q, tq
 
+    def _silu(self, x: Array, p: Params, xp: Namespace) -> tuple[Array, Array, Array, Any]:
+        """``(x clamped, t = beta x rounded, its rounding error, silu's pieces of t)``."""
+        big = _largest(x, xp)
+        xc = xp.clip(x, -big, big) if hasattr(xp, "clip") else x
+        beta = p["beta"] + xp.zeros_like(x)
+        t = beta * xc
+        # beta x = t + t_err exactly; where |t| >= 1000 the error does not show (and the
+        # split could overflow), so it is taken as 0 there.
+        limit = 1e290 if x.dtype == xp.float64 else 1e30
+        safe = (xp.abs(t) < 1000.0) & (xp.abs(beta) < limit) & (xp.abs(xc) < limit)
+        zero = xp.zeros_like(x)
+        _, t_err = two_product(xp.where(safe, beta, zero), xp.where(safe, xc, zero), xp)
+        return xc, t, t_err, _silu_parts(t, xp)
+
+    @staticmethod
+    def _sigmoids(t: Array, q: dict[str, Any], xp: Namespace) -> tuple[Array, Array]:
+        """``sigmoid(t), sigmoid(-t)`` from silu's pieces (plain, for corrections)."""
+        big = q["big"] + q["big"] * q["fix"]  # sigmoid(|t|)
+        small = _unscale(q["m"] * big, q["deep"], q["scale"], xp)
+        return xp.where(t >= 0, big, small), xp.where(t >= 0, small, big)
+
     def _fp(self, x: Array, p: Params, xp: Namespace) -> Array:
-        _, s, _, _, _ = self._parts(x, p, xp)
-        return xp.where(s == 0, xp.zeros_like(x), x * s)
+        xc, t, t_err, q = self._silu(x, p, xp)
+        s = q["big"] + q["big"] * q["fix"]  # sigmoid(|t|)
+        # t < 0: x e/(1+e), e = exp(t) taken shifted where it is subnormal (the product
+        # may not be); the clamped x makes it 0, not nan, at x = -inf.
+        left = _unscale((xc * q["m"]) * s, q["deep"], q["scale"], xp)
+        value = xp.where(t >= 0, x * s, left)
+        # sigmoid(t + t_err) = sigmoid(t) (1 + t_err sigmoid(-t)) to first order.
+        fix = t_err * self._sigmoids(t, q, xp)[1]
+        return value + xp.where(fix == 0, xp.zeros_like(x), value * fix)
 
     def _dfp(self, x: Array, p: Params, xp: Namespace) -> Array:
-        _, s, _, _, tq = self._parts(x, p, xp)
-        return s + tq
+        _, t, t_err, q = self._silu(x, p, xp)
+        # f'(x) = silu'(beta x), corrected to first order for the rounding of beta x
+        # (near the root of silu' that rounding is all there is).
+        return _silu_slope(t, xp, q) + t_err * _silu_curvature(t, xp, q)
 
     def _d2fp(self, x: Array, p: Params, xp: Namespace) -> Array:
-        beta, s, sbar, q, tq = self._parts(x, p, xp)
-        return beta * (2 * q + tq * (sbar - s))
+        _, t, t_err, q = self._silu(x, p, xp)
+        s, sbar = self._sigmoids(t, q, xp)
+        # silu''' = s sbar (3 (sbar - s) + t ((sbar - s)**2 - 2 s sbar)), for the
+        # first-order correction (0 where s sbar is: t times 0, not inf times 0).
+        g, w = sbar - s, s * sbar
+        third = xp.where(w == 0, xp.zeros_like(x), w * (3 * g + t * (g * g - 2 * w)))
+        beta = p["beta"] + xp.zeros_like(x)
+        return beta * (_silu_curvature(t, xp, q) + t_err * third)
 
     def _pgrad(self, x: Array, dy: Array, p: Params, xp: Namespace) -> Params:
         _, _, _, q, _ = self._parts(x, p, xp)
@@ -886,9 +927,11 @@ class Snake(Learnable):
     :math:`\alpha \to 0`. f is nondecreasing for every :math:`\alpha`. At ``+-inf``
     f is ``+-inf``; f' and f'' oscillate without a limit there, and their averages
     (1 and 0) are returned; the same where ``alpha x`` overflows (f is ``x`` to
-    rounding there). ``sin 2t`` and ``cos 2t`` come from ``sin t, cos t`` where ``2t``
-    would overflow, and ``df/dalpha`` is ``(x sinc t) (x (2 cos t - sinc t))``, whose
-    first factor is bounded, so nothing overflows that is representable.
+    rounding there). Next to the zeros of f' (``sin 2t = -1``), ``1 + sin 2t`` is
+    computed as ``cos(2t)**2 / (1 - sin 2t)``, which does not cancel. ``sin 2t`` and
+    ``cos 2t`` come from ``sin t, cos t`` where ``2t`` would overflow, and
+    ``df/dalpha`` is ``(x sinc t) (x (2 cos t - sinc t))``, whose first factor is
+    bounded, so nothing overflows that is representable.
 
     References
     ----------
@@ -945,7 +988,11 @@ class Snake(Learnable):
 
     def _dfp(self, x: Array, p: Params, xp: Namespace) -> Array:
         tame, _, t = self._t(x, p, xp)
-        return _keep_nan(x, xp.where(tame, 1 + self._double(t, xp)[0], xp.ones_like(x)), xp)
+        s, c = self._double(t, xp)
+        # 1 + sin 2t cancels next to its (double) zeros, where sin 2t is -1: there it
+        # is cos(2t)**2 / (1 - sin 2t), with no difference of like quantities.
+        slope = xp.where(s < -0.5, (c * c) / (1 - s), 1 + s)
+        return _keep_nan(x, xp.where(tame, slope, xp.ones_like(x)), xp)
 
     def _d2fp(self, x: Array, p: Params, xp: Namespace) -> Array:
         tame, _, t = self._t(x, p, xp)

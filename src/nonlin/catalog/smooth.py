@@ -15,7 +15,10 @@ relative accuracy, and three further problems are handled everywhere:
   roots have exact identities (:func:`_silu_slope`, :func:`_silu_curvature`); for the
   others the cancelling bracket is ``d * q(x)`` with ``d = x - root`` (root in
   double-double) and ``q`` a Chebyshev series fitted at 50 digits, on a window where
-  the plain bracket would lose more than about an ulp (:class:`_Root`).
+  the plain bracket would lose more than about an ulp (:class:`_Root`). A float32
+  array computes in float32, so these splits (and every other ``hi + lo`` constant)
+  are re-split for float32 (:func:`_pair`): the float64 ``lo`` cannot make up for
+  ``hi`` rounded to float32, and near a root that rounding would be all of ``d``.
 * **Rounded denominators.** ``1/(1+m)**k`` carries the rounding of ``1 + m`` k times;
   :func:`_reciprocal` returns the correction.
 """
@@ -23,6 +26,7 @@ relative accuracy, and three further problems are handled everywhere:
 from __future__ import annotations
 
 import math
+import struct
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -92,6 +96,27 @@ def _full(x: Array, value: float, xp: Namespace) -> Array:
     return xp.full_like(x, value)
 
 
+def _float32(value: float) -> float:
+    """``value`` rounded to the nearest float32 (as a Python float)."""
+    rounded: float = struct.unpack("f", struct.pack("f", value))[0]
+    return rounded
+
+
+def _pair(pair: tuple[float, float], x: Array, xp: Namespace) -> tuple[float, float]:
+    """A constant ``hi + lo`` split for ``x``'s dtype.
+
+    The float64 pair as it is; for float32, ``hi`` rounded to float32 and ``lo`` the
+    rest. A float32 array meets a Python float as a float32 (NEP 50, PyTorch's and
+    JAX's weak scalars), so the float64 ``hi`` would be rounded and its float64 ``lo``
+    (1e-17) would not make up for it: ``x - hi`` would be off by up to half a float32
+    ulp of ``hi``, all of it where ``x - hi`` is small.
+    """
+    if _is64(x, xp):
+        return pair
+    hi = _float32(pair[0])
+    return hi, (pair[0] - hi) + pair[1]
+
+
 class _Root(NamedTuple):
     """A root ``x0 = hi + lo`` of a cancelling bracket and its replacement on the window
     ``start < x < stop``: ``bracket(x) = d * q(x)``, ``d = x - x0``, with ``q`` a
@@ -116,7 +141,8 @@ def _near_root(x: Array, root: _Root, plain: Array, xp: Namespace) -> Array:
     middle = 0.5 * (root.start + root.stop)
     xs = xp.where(inside, x, _full(x, middle, xp))
     s = (xs - middle) * (2.0 / (root.stop - root.start))
-    d = (xs - root.hi) - root.lo
+    hi, lo = _pair((root.hi, root.lo), x, xp)
+    d = (xs - hi) - lo
     first, second = xp.zeros_like(x), xp.zeros_like(x)
     for c in reversed(root.coefficients[1:]):  # Clenshaw
         first, second = c + 2.0 * s * first - second, first
@@ -382,6 +408,7 @@ _TWO_OVER_SQRT_PI = 1.1283791670955126
 _TANH_A = (1.5957691216057308, -9.96930880911092e-17)  # 2 sqrt(2/pi)
 _TANH_B = (0.07135481627260025, -6.175149918155315e-19)  # 2 * 0.044715 sqrt(2/pi)
 
+_DIRECT = 2.0 * math.sqrt(2.0)  # |x| below which float32 gelu takes erfc directly
 _GELU_MODES = {"none": "none", "erf": "none", "exact": "none", "tanh": "tanh"}
 
 
@@ -424,7 +451,9 @@ class GELU(Activation):
     -----
     Exact form: for ``x < 0``, ``Phi(x) = erfcx(|x|/sqrt 2) exp(-x**2/2) / 2`` with the
     square split exactly, so the negative tail is accurate down to underflow
-    (``gelu(-10) = -7.6e-23``; PyTorch's ``1 + erf`` gives 0 from about -8). Tanh form:
+    (``gelu(-10) = -7.6e-23``; PyTorch's ``1 + erf`` gives 0 from about -8). Float32
+    arrays of PyTorch and JAX compute in float32, where their erfcx is loose: there
+    ``erfc`` itself is used while it is normal, erfcx's asymptotic series beyond. Tanh form:
     ``x sigma(v)`` does not cancel for ``x << 0``, and ``v`` is formed in double-double
     (its rounding would be magnified ``|v|`` times by ``exp``). Both give ``-0.0`` at
     ``-inf`` and ``inf`` at ``inf``. f' has a root near -0.75 (and the tanh form's f''
@@ -453,6 +482,7 @@ class GELU(Activation):
     def _erf_pieces(self, x: Array, xp: Namespace, cheap: bool = False) -> dict[str, Any]:
         xc = xp.clip(x, -40.0, 40.0)  # exp(-x**2/2) is 0 beyond, even shifted
         a = nonnegative(-xc, xp)  # |x| on the negative side, clamped
+        direct = None
         if cheap:  # a float32 result: the roundings of x**2 and |x|/sqrt 2 do not show
             square, err = xc * xc, 0.0
             m, deep, scale = _exp_tail(-0.5 * square, xp, cheap=True)
@@ -461,9 +491,20 @@ class GELU(Activation):
             square, err = two_product(xc, xc, xp)
             m, deep, scale = _exp_tail(-0.5 * square, xp)
             m = m - m * (0.5 * err)  # exp(-(square + err)/2)
-            t, t_err = two_product(a, _full(x, _SQRT_HALF[0], xp), xp)
-            t_err = t_err + a * _SQRT_HALF[1]  # a / sqrt 2 = t + t_err
+            half_hi, half_lo = _pair(_SQRT_HALF, x, xp)
+            t, t_err = two_product(a, _full(x, half_hi, xp), xp)
+            t_err = t_err + a * half_lo  # a / sqrt 2 = t + t_err
             q0 = special.erfcx(t, xp)
+            if not _is64(x, xp):
+                # Float32 erfcx is loose: PyTorch's by 8 ulp for t < 1 (where its erfc is
+                # good, and JAX's no worse than its erfcx), JAX's is 0 from t = 9.2. So
+                # 2 Phi(x) = erfc(t + t_err) itself for t < 2 (used where |x| < _DIRECT),
+                # and erfcx's asymptotic series (to 6e-10) where m is shifted, t > 8.94.
+                direct = special.erfc(t, xp) - t_err * (_TWO_OVER_SQRT_PI * m)
+                tt = xp.where(t > 8.0, t, _full(x, 8.0, xp))
+                u = 1 / (tt * tt)
+                series = 1 + u * (-0.5 + u * (0.75 + u * (-1.875 + u * (6.5625 - u * 29.53125))))
+                q0 = xp.where(deep, (0.5 * _TWO_OVER_SQRT_PI) / tt * series, q0)
             q = q0 + t_err * (2 * t * q0 - _TWO_OVER_SQRT_PI)  # erfcx' = 2t erfcx - 2/sqrt(pi)
         return {
             "xc": xc,
@@ -474,11 +515,14 @@ class GELU(Activation):
             "scale": scale,
             "a": a,
             "q": q,  # erfcx(|x|/sqrt 2), used where x < 0
+            "direct": direct,  # float32: 2 Phi(x) = q m where x < 0 and not deep
             "phi_right": special.erfc(-(nonnegative(x, xp) * _SQRT_HALF[0]), xp),  # 2 Phi
         }
 
     def _erf_value(self, x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
         left = _unscale(-(0.5 * p["a"] * p["q"]) * p["m"], p["deep"], p["scale"], xp)
+        if p["direct"] is not None:
+            left = xp.where(p["a"] < _DIRECT, -(0.5 * p["a"]) * p["direct"], left)
         right = nonnegative(x, xp) * (0.5 * p["phi_right"])
         return xp.where(x >= 0, right, left)
 
@@ -487,12 +531,15 @@ class GELU(Activation):
         m = p["m"]
         bracket = _near_root(x, _GELU_ROOT, 0.5 * p["q"] - p["a"] * k, xp)
         left = _unscale(m * bracket, p["deep"], p["scale"], xp)
+        if p["direct"] is not None:
+            use = (p["a"] < _DIRECT) & ((x <= _GELU_ROOT.start) | (x >= _GELU_ROOT.stop))
+            left = xp.where(use, 0.5 * p["direct"] - (p["a"] * k) * m, left)
         xr = nonnegative(p["xc"], xp)
         right = 0.5 * p["phi_right"] + xr * k * _unscale(m, p["deep"], p["scale"], xp)
         return xp.where(x >= 0, right, left)
 
     def _erf_curvature(self, x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
-        k_hi, k_lo = _INV_SQRT_2PI
+        k_hi, k_lo = _pair(_INV_SQRT_2PI, x, xp)
         poly = (2.0 - p["square"]) - p["err"]
         value = (p["m"] * k_hi + p["m"] * k_lo) * poly
         return _unscale(value, p["deep"], p["scale"], xp)
@@ -501,8 +548,8 @@ class GELU(Activation):
 
     def _tanh_pieces(self, x: Array, xp: Namespace, cheap: bool = False) -> dict[str, Any]:
         xc = xp.clip(x, -30.0, 30.0)  # |v| > 1900 beyond: exp(-|v|) is 0 anyway
-        a_hi, a_lo = _TANH_A
-        b_hi, b_lo = _TANH_B
+        a_hi, a_lo = _pair(_TANH_A, x, xp)
+        b_hi, b_lo = _pair(_TANH_B, x, xp)
         if cheap:  # a float32 result: v in plain float64 is accurate enough
             p2 = xc * xc
             q = (b_hi * xc) * p2
@@ -639,9 +686,10 @@ def _silu_slope(x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
     # x < 0: f' = e/(1+e)**2 (1 + x + e), e = exp(x). Near the root x0 of 1 + x + e**x,
     # with d = x - x0: 1 + x + e**x = d + w expm1(d), w = e**x0, a sum of like signs.
     inside = (x > -2.5) & (x < -0.65)
-    d = xp.where(inside, (x - _SILU_X0[0]) - _SILU_X0[1], xp.zeros_like(x))
+    (x0, x0_lo), (w, w_lo) = _pair(_SILU_X0, x, xp), _pair(_SILU_W, x, xp)
+    d = xp.where(inside, (x - x0) - x0_lo, xp.zeros_like(x))
     em = xp.expm1(d)
-    near = d + (_SILU_W[0] * em + _SILU_W[1] * em)
+    near = d + (w * em + w_lo * em)
     g = xp.where(inside, near, (1 - ac) + m)
     left = _unscale(m * g * big2, p["deep"], p["scale"], xp)
     return xp.where(x >= 0, right, left)
@@ -653,9 +701,10 @@ def _silu_curvature(x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
     # f'' = e/(1+e)**3 (2 - a + (2 + a) e), e = exp(-a), a = |x| (even). Near the root
     # a1, with d = a - a1: the bracket is (a1 - 2) expm1(-d) - d (1 - e), like signs.
     inside = (ac > 1.2) & (ac < 4.75)
-    d = xp.where(inside, (ac - _SILU_A1[0]) - _SILU_A1[1], xp.zeros_like(x))
+    (a1, a1_lo), (c, c_lo) = _pair(_SILU_A1, x, xp), _pair(_SILU_A1_MINUS_2, x, xp)
+    d = xp.where(inside, (ac - a1) - a1_lo, xp.zeros_like(x))
     em = xp.expm1(-d)
-    near = (_SILU_A1_MINUS_2[0] * em + _SILU_A1_MINUS_2[1] * em) - d * (1 - m)
+    near = (c * em + c_lo * em) - d * (1 - m)
     bracket = xp.where(inside, near, (2 - ac) + (2 + ac) * m)
     return _unscale(m * bracket * big3, p["deep"], p["scale"], xp)
 
@@ -745,7 +794,13 @@ def _mish_parts(x: Array, xp: Namespace, cheap: bool = False) -> dict[str, Any]:
         w_err = w_err + xp.where(right, 2 * sq_err, 0.5 * sq_err)
         r, fix = _reciprocal(w, xp, w_err)
     r = xp.where(right, r, 0.5 * r)  # 1/D = r (1 + fix)
-    return {"a": a, "ac": ac, "m": m, "r": r, "fix": fix, "right": right,
+    m2 = m * m
+    if not (cheap or _is64(x, xp)):
+        # float32: in the tail (f'' = 4 m**2 (2 - 2|x|) ...) m*m doubles exp's error (5
+        # ulp in all), exp(-2|x|) has its own 1-2 (shifted where m is, for scale**2).
+        twice = xp.where(deep, 40 - 2 * a, -2 * a) if deep is not None else -2 * a
+        m2 = xp.where(a > 2.5, xp.exp(twice), m2)
+    return {"a": a, "ac": ac, "m": m, "m2": m2, "r": r, "fix": fix, "right": right,
             "deep": deep, "scale": scale}  # fmt: skip
 
 
@@ -770,8 +825,7 @@ def _mish_slope(x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
 
 
 def _mish_curvature(x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
-    m, ac, deep, r = p["m"], p["ac"], p["deep"], p["r"]
-    m2 = m * m
+    m, m2, ac, deep, r = p["m"], p["m2"], p["ac"], p["deep"], p["r"]
     r3 = r * r * r * (1 + 3 * p["fix"])  # 1/D**3
     # x >= 0: 4 m**2 (2(1+m)D - x(2 + 3m - 2m**2 - 2m**3)) / D**3, in powers of m.
     right = (2 - 2 * ac) + (m * (6 - 3 * ac) + m2 * ((8 + 2 * ac) + m * (4 + 2 * ac)))

@@ -517,9 +517,15 @@ class Activation:
         prepared = prepare(x)
         xp = prepared.xp
         self._check_input(prepared.x, xp)
-        others = () if operand is None else (prepare_like(operand[0], prepared, operand[1]),)
+        shape = tuple(prepared.x.shape)
+        # vjp takes dy shaped like f(x) and returns x's shape; f and jvp return f(x)'s.
+        output = self._output_shape(shape)
+        operand_shape, result_shape = (output, shape) if hook == "_vjp" else (shape, output)
+        others: tuple[Array, ...] = ()
+        if operand is not None:
+            others = (prepare_like(operand[0], prepared, operand[1], operand_shape),)
         if out is not None:
-            check_out(out, prepared, x)
+            check_out(out, prepared, x, result_shape)
         if array_api_compat.is_dask_namespace(xp) and self._pointwise():
             results = _dask_blockwise(self, hook, x, others, prepared.dtype, outputs)
         else:
@@ -572,6 +578,10 @@ class Activation:
         prepared = prepare(x)
         self._check_input(prepared.x, prepared.xp)
         return prepared
+
+    def _output_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The shape of f(x) for ``x`` of ``shape`` (glu halves its axis)."""
+        return shape
 
     def _check_input(self, x: Array, xp: Namespace) -> None:
         """Shape checks for non-elementwise activations (e.g. the axis); raise InputError."""

@@ -52,6 +52,11 @@ class Chain(Activation):
     def has_numeric_derivatives(self) -> bool:
         return any(stage.has_numeric_derivatives() for stage in self.stages)
 
+    def _output_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        for stage in self.stages:
+            shape = stage._output_shape(shape)
+        return shape
+
     def _check_input(self, x: Array, xp: Namespace) -> None:
         self.stages[0]._check_input(x, xp)
 

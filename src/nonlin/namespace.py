@@ -139,9 +139,14 @@ def prepare(x: Any, what: str = "input") -> Prepared:
     return Prepared(xp.astype(array, working), xp, out_dtype)
 
 
-def prepare_like(other: Any, reference: Prepared, what: str) -> Array:
-    """Bring a second operand (``dy`` of a vjp, ``v`` of a jvp) to ``reference``'s array."""
+def prepare_like(
+    other: Any, reference: Prepared, what: str, shape: tuple[int, ...] | None = None
+) -> Array:
+    """Bring a second operand (``dy`` of a vjp, ``v`` of a jvp) to ``reference``'s array,
+    of ``shape`` (default x's: a vjp's ``dy`` has f(x)'s shape, which glu halves)."""
     xp = reference.xp
+    target = tuple(reference.x.shape) if shape is None else tuple(shape)
+    named = "x" if shape is None or target == tuple(reference.x.shape) else "f(x)"
     if isinstance(other, (bool, int, float, list, tuple)):
         other = np.asarray(other) if isinstance(reference.x, np.ndarray) else xp.asarray(other)
     array = _as_array(other, what)
@@ -153,13 +158,13 @@ def prepare_like(other: Any, reference: Prepared, what: str) -> Array:
         )
     if array.dtype != reference.x.dtype:
         array = xp.astype(array, reference.x.dtype)
-    if tuple(array.shape) != tuple(reference.x.shape):
+    if tuple(array.shape) != target:
         try:
-            array = xp.broadcast_to(array, reference.x.shape)
+            array = xp.broadcast_to(array, target)
         except (ValueError, RuntimeError):
             raise InputError(
-                f"{what} has shape {tuple(array.shape)} but x has shape "
-                f"{tuple(reference.x.shape)}; they must match"
+                f"{what} has shape {tuple(array.shape)} but {named} has shape {target}; "
+                "they must match"
             ) from None
     return array
 
@@ -173,7 +178,7 @@ def finish(y: Array, xp: Namespace, dtype: Any) -> Array:
     return y
 
 
-def check_out(out: Any, reference: Prepared, x: Any) -> None:
+def check_out(out: Any, reference: Prepared, x: Any, shape: tuple[int, ...] | None = None) -> None:
     """Raise unless ``out`` can receive a result for ``x`` (checked before computing, so
     a refused ``out``, ``x`` itself included, is left unchanged)."""
     xp = reference.xp
@@ -201,10 +206,10 @@ def check_out(out: Any, reference: Prepared, x: Any) -> None:
     if isinstance(out, np.ndarray) and not out.flags.writeable:
         target = " (the input itself)" if out is x else ""
         raise InputError(f"out={target} is read-only; pass a writeable array (or use the result)")
-    if tuple(out.shape) != tuple(reference.x.shape):
+    result = tuple(reference.x.shape) if shape is None else tuple(shape)
+    if tuple(out.shape) != result:
         raise InputError(
-            f"out= has shape {tuple(out.shape)} but the result has shape "
-            f"{tuple(reference.x.shape)}; they must match"
+            f"out= has shape {tuple(out.shape)} but the result has shape {result}; they must match"
         )
     if array_api_compat.device(out) != array_api_compat.device(reference.x):
         raise InputError(

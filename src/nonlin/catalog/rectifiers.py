@@ -714,9 +714,41 @@ class SoftShrink(Activation):
 # --------------------------------------------------------------------------- hard sigmoids
 
 
+class _Ramp(Activation):
+    """A linear ramp from 0 to 1 over ``[-h, h]`` (``half_width``): the hard sigmoids.
+
+    ``(x + h) / (2h)`` between the kinks, 0 and 1 outside: exactly 0 and 1 at ``+-h``,
+    the limits at +-inf, and NaN stays NaN; f' is ``1/(2h)`` inside and 0 at the
+    kinks (the smaller one-sided limit) and outside.
+    """
+
+    half_width: ClassVar[float] = 1.0
+
+    @property
+    def kinks(self) -> tuple[float, ...]:  # type: ignore[override]
+        return (-self.half_width, self.half_width)
+
+    def traits(self) -> Traits:
+        return _range_traits(0.0, 1.0, monotonic=True, smoothness=0)
+
+    def _f(self, x: Array, xp: Namespace) -> Array:
+        # Selected on x, not clamped: next to a kink the middle rounds to exactly 0 or 1,
+        # and autodiff through a tied min/max would halve the slope there.
+        h = self.half_width
+        y = xp.where(x >= h, _full(x, 1.0, xp), (x + h) / (2 * h))
+        return xp.where(x <= -h, _full(x, 0.0, xp), y)
+
+    def _df(self, x: Array, xp: Namespace) -> Array:
+        h = self.half_width
+        return _indicator(_inside(x, -h, h, xp), x, 1 / (2 * h), xp)
+
+    def _d2f(self, x: Array, xp: Namespace) -> Array:
+        return _keep_nan(x, _full(x, 0.0, xp), xp)
+
+
 @register("hard_sigmoid")
 @dataclass(frozen=True, repr=False)
-class HardSigmoid(Activation):
+class HardSigmoid(_Ramp):
     r"""Hard sigmoid of Keras 2, Theano and numpy-ml: linear with slope 1/5 on [-2.5, 2.5].
 
     .. math::
@@ -748,26 +780,12 @@ class HardSigmoid(Activation):
     array([0. , 0.5, 0.7])
     """
 
-    kinks = (-2.5, 2.5)
-
-    def traits(self) -> Traits:
-        return _range_traits(0.0, 1.0, monotonic=True, smoothness=0)
-
-    def _f(self, x: Array, xp: Namespace) -> Array:
-        middle = (x + 2.5) / 5.0
-        y = xp.where(x >= 2.5, _full(x, 1.0, xp), middle)
-        return xp.where(x <= -2.5, _full(x, 0.0, xp), y)
-
-    def _df(self, x: Array, xp: Namespace) -> Array:
-        return _indicator(_inside(x, -2.5, 2.5, xp), x, 0.2, xp)
-
-    def _d2f(self, x: Array, xp: Namespace) -> Array:
-        return _keep_nan(x, _full(x, 0.0, xp), xp)
+    half_width: ClassVar[float] = 2.5
 
 
 @register("hard_sigmoid_v3")
 @dataclass(frozen=True, repr=False)
-class HardSigmoidV3(Activation):
+class HardSigmoidV3(_Ramp):
     r"""Hard sigmoid of Keras 3, PyTorch and JAX: ``relu6(x + 3) / 6``.
 
     .. math::
@@ -798,26 +816,12 @@ class HardSigmoidV3(Activation):
     array([0.  , 0.5 , 0.75])
     """
 
-    kinks = (-3.0, 3.0)
-
-    def traits(self) -> Traits:
-        return _range_traits(0.0, 1.0, monotonic=True, smoothness=0)
-
-    def _f(self, x: Array, xp: Namespace) -> Array:
-        middle = (x + 3.0) / 6.0
-        y = xp.where(x >= 3.0, _full(x, 1.0, xp), middle)
-        return xp.where(x <= -3.0, _full(x, 0.0, xp), y)
-
-    def _df(self, x: Array, xp: Namespace) -> Array:
-        return _indicator(_inside(x, -3.0, 3.0, xp), x, 1.0 / 6.0, xp)
-
-    def _d2f(self, x: Array, xp: Namespace) -> Array:
-        return _keep_nan(x, _full(x, 0.0, xp), xp)
+    half_width: ClassVar[float] = 3.0
 
 
 @register("sparse_sigmoid")
 @dataclass(frozen=True, repr=False)
-class SparseSigmoid(Activation):
+class SparseSigmoid(_Ramp):
     r"""Sparse sigmoid: ``clip(x + 1, 0, 2) / 2``, linear with slope 1/2 on [-1, 1].
 
     .. math::
@@ -845,21 +849,7 @@ class SparseSigmoid(Activation):
     array([0.  , 0.75, 1.  ])
     """
 
-    kinks = (-1.0, 1.0)
-
-    def traits(self) -> Traits:
-        return _range_traits(0.0, 1.0, monotonic=True, smoothness=0)
-
-    def _f(self, x: Array, xp: Namespace) -> Array:
-        middle = (x + 1.0) * 0.5
-        y = xp.where(x >= 1.0, _full(x, 1.0, xp), middle)
-        return xp.where(x <= -1.0, _full(x, 0.0, xp), y)
-
-    def _df(self, x: Array, xp: Namespace) -> Array:
-        return _indicator(_inside(x, -1.0, 1.0, xp), x, 0.5, xp)
-
-    def _d2f(self, x: Array, xp: Namespace) -> Array:
-        return _keep_nan(x, _full(x, 0.0, xp), xp)
+    half_width: ClassVar[float] = 1.0
 
 
 @register("hard_silu")

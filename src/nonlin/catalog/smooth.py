@@ -172,12 +172,59 @@ def _reciprocal(
     return r, residual - u_err * r
 
 
+class _FromPieces(Activation):
+    """f, f' and f'' from shared pieces: ``_pieces(x, xp, cheap)`` computes what they
+    have in common (one exp, a reciprocal), ``_value``, ``_slope`` and ``_curvature``
+    finish each. The cheap pieces (no double-double, no subnormal rescaling) serve the
+    wide hooks, whose float32 results hide the last float64 bits."""
+
+    def _pieces(self, x: Array, xp: Namespace, cheap: bool = False) -> Any:
+        raise NotImplementedError
+
+    def _value(self, x: Array, xp: Namespace, p: Any) -> Array:
+        raise NotImplementedError
+
+    def _slope(self, x: Array, xp: Namespace, p: Any) -> Array:
+        raise NotImplementedError
+
+    def _curvature(self, x: Array, xp: Namespace, p: Any) -> Array:
+        raise NotImplementedError
+
+    def _all(self, x: Array, xp: Namespace, cheap: bool) -> tuple[Array, Array, Array]:
+        p = self._pieces(x, xp, cheap)
+        return self._value(x, xp, p), self._slope(x, xp, p), self._curvature(x, xp, p)
+
+    def _f(self, x: Array, xp: Namespace) -> Array:
+        return self._value(x, xp, self._pieces(x, xp))
+
+    def _df(self, x: Array, xp: Namespace) -> Array:
+        return self._slope(x, xp, self._pieces(x, xp))
+
+    def _d2f(self, x: Array, xp: Namespace) -> Array:
+        return self._curvature(x, xp, self._pieces(x, xp))
+
+    def _derivatives(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
+        return self._all(x, xp, cheap=False)
+
+    def _f_wide(self, x: Array, xp: Namespace) -> Array:
+        return self._value(x, xp, self._pieces(x, xp, cheap=True))
+
+    def _df_wide(self, x: Array, xp: Namespace) -> Array:
+        return self._slope(x, xp, self._pieces(x, xp, cheap=True))
+
+    def _d2f_wide(self, x: Array, xp: Namespace) -> Array:
+        return self._curvature(x, xp, self._pieces(x, xp, cheap=True))
+
+    def _derivatives_wide(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
+        return self._all(x, xp, cheap=True)
+
+
 # --------------------------------------------------------------------------- softplus
 
 
 @register("softplus")
 @dataclass(frozen=True, repr=False)
-class Softplus(Activation):
+class Softplus(_FromPieces):
     r"""Softplus, a smooth ReLU: ``log(1 + exp(beta x)) / beta``.
 
     .. math::
@@ -285,32 +332,6 @@ class Softplus(Activation):
         if self.threshold < _INF:
             y = xp.where(z >= self.threshold, xp.zeros_like(x), y)
         return y
-
-    def _f(self, x: Array, xp: Namespace) -> Array:
-        return self._value(x, xp, self._pieces(x, xp))
-
-    def _df(self, x: Array, xp: Namespace) -> Array:
-        return self._slope(x, xp, self._pieces(x, xp))
-
-    def _d2f(self, x: Array, xp: Namespace) -> Array:
-        return self._curvature(x, xp, self._pieces(x, xp))
-
-    def _derivatives(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
-        p = self._pieces(x, xp)
-        return self._value(x, xp, p), self._slope(x, xp, p), self._curvature(x, xp, p)
-
-    def _f_wide(self, x: Array, xp: Namespace) -> Array:
-        return self._value(x, xp, self._pieces(x, xp, cheap=True))
-
-    def _df_wide(self, x: Array, xp: Namespace) -> Array:
-        return self._slope(x, xp, self._pieces(x, xp, cheap=True))
-
-    def _d2f_wide(self, x: Array, xp: Namespace) -> Array:
-        return self._curvature(x, xp, self._pieces(x, xp, cheap=True))
-
-    def _derivatives_wide(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
-        p = self._pieces(x, xp, cheap=True)
-        return self._value(x, xp, p), self._slope(x, xp, p), self._curvature(x, xp, p)
 
 
 # --------------------------------------------------------------------------- squareplus
@@ -425,7 +446,7 @@ def _gelu_mode(value: Any) -> Any:
 
 @register("gelu")
 @dataclass(frozen=True, repr=False)
-class GELU(Activation):
+class GELU(_FromPieces):
     r"""Gaussian error linear unit: ``x * Phi(x)``, or its tanh approximation.
 
     .. math::
@@ -606,51 +627,24 @@ class GELU(Activation):
         big2 = big * big * (1 + 2 * p["fix"])
         return _unscale(m * bracket * big2, p["deep"], p["scale"], xp)
 
-    # ----------------------------------------------------------------- hooks
+    # ----------------------------------------------------------------- pieces
 
-    def _f(self, x: Array, xp: Namespace) -> Array:
+    def _pieces(self, x: Array, xp: Namespace, cheap: bool = False) -> dict[str, Any]:
         if self.approximate == "tanh":
-            return self._tanh_value(x, xp, self._tanh_pieces(x, xp))
-        return self._erf_value(x, xp, self._erf_pieces(x, xp))
+            return self._tanh_pieces(x, xp, cheap)
+        return self._erf_pieces(x, xp, cheap)
 
-    def _df(self, x: Array, xp: Namespace) -> Array:
-        if self.approximate == "tanh":
-            return self._tanh_slope(x, xp, self._tanh_pieces(x, xp))
-        return self._erf_slope(x, xp, self._erf_pieces(x, xp))
+    def _value(self, x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
+        tanh = self.approximate == "tanh"
+        return self._tanh_value(x, xp, p) if tanh else self._erf_value(x, xp, p)
 
-    def _d2f(self, x: Array, xp: Namespace) -> Array:
-        if self.approximate == "tanh":
-            return self._tanh_curvature(x, xp, self._tanh_pieces(x, xp))
-        return self._erf_curvature(x, xp, self._erf_pieces(x, xp))
+    def _slope(self, x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
+        tanh = self.approximate == "tanh"
+        return self._tanh_slope(x, xp, p) if tanh else self._erf_slope(x, xp, p)
 
-    def _derivatives(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
-        return self._all(x, xp, cheap=False)
-
-    def _all(self, x: Array, xp: Namespace, cheap: bool) -> tuple[Array, Array, Array]:
-        if self.approximate == "tanh":
-            p = self._tanh_pieces(x, xp, cheap)
-            return (self._tanh_value(x, xp, p), self._tanh_slope(x, xp, p),
-                    self._tanh_curvature(x, xp, p))  # fmt: skip
-        p = self._erf_pieces(x, xp, cheap)
-        return self._erf_value(x, xp, p), self._erf_slope(x, xp, p), self._erf_curvature(x, xp, p)
-
-    def _f_wide(self, x: Array, xp: Namespace) -> Array:
-        if self.approximate == "tanh":
-            return self._tanh_value(x, xp, self._tanh_pieces(x, xp, cheap=True))
-        return self._erf_value(x, xp, self._erf_pieces(x, xp, cheap=True))
-
-    def _df_wide(self, x: Array, xp: Namespace) -> Array:
-        if self.approximate == "tanh":
-            return self._tanh_slope(x, xp, self._tanh_pieces(x, xp, cheap=True))
-        return self._erf_slope(x, xp, self._erf_pieces(x, xp, cheap=True))
-
-    def _d2f_wide(self, x: Array, xp: Namespace) -> Array:
-        if self.approximate == "tanh":
-            return self._tanh_curvature(x, xp, self._tanh_pieces(x, xp, cheap=True))
-        return self._erf_curvature(x, xp, self._erf_pieces(x, xp, cheap=True))
-
-    def _derivatives_wide(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
-        return self._all(x, xp, cheap=True)
+    def _curvature(self, x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
+        tanh = self.approximate == "tanh"
+        return self._tanh_curvature(x, xp, p) if tanh else self._erf_curvature(x, xp, p)
 
 
 # --------------------------------------------------------------------------- silu
@@ -711,7 +705,7 @@ def _silu_curvature(x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
 
 @register("silu")
 @dataclass(frozen=True, repr=False)
-class SiLU(Activation):
+class SiLU(_FromPieces):
     r"""Sigmoid linear unit (swish): ``x * sigmoid(x)``.
 
     .. math::
@@ -747,31 +741,10 @@ class SiLU(Activation):
             range=(-0.27846454276107380, _INF), monotonic=False, smoothness=_INF, zero_centred=True
         )
 
-    def _f(self, x: Array, xp: Namespace) -> Array:
-        return _silu_value(x, xp, _silu_parts(x, xp))
-
-    def _df(self, x: Array, xp: Namespace) -> Array:
-        return _silu_slope(x, xp, _silu_parts(x, xp))
-
-    def _d2f(self, x: Array, xp: Namespace) -> Array:
-        return _silu_curvature(x, xp, _silu_parts(x, xp))
-
-    def _derivatives(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
-        p = _silu_parts(x, xp)
-        return _silu_value(x, xp, p), _silu_slope(x, xp, p), _silu_curvature(x, xp, p)
-
-    def _f_wide(self, x: Array, xp: Namespace) -> Array:
-        return _silu_value(x, xp, _silu_parts(x, xp, cheap=True))
-
-    def _df_wide(self, x: Array, xp: Namespace) -> Array:
-        return _silu_slope(x, xp, _silu_parts(x, xp, cheap=True))
-
-    def _d2f_wide(self, x: Array, xp: Namespace) -> Array:
-        return _silu_curvature(x, xp, _silu_parts(x, xp, cheap=True))
-
-    def _derivatives_wide(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
-        p = _silu_parts(x, xp, cheap=True)
-        return _silu_value(x, xp, p), _silu_slope(x, xp, p), _silu_curvature(x, xp, p)
+    _pieces = staticmethod(_silu_parts)
+    _value = staticmethod(_silu_value)
+    _slope = staticmethod(_silu_slope)
+    _curvature = staticmethod(_silu_curvature)
 
 
 # --------------------------------------------------------------------------- mish
@@ -840,7 +813,7 @@ def _mish_curvature(x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
 
 @register("mish")
 @dataclass(frozen=True, repr=False)
-class Mish(Activation):
+class Mish(_FromPieces):
     r"""Mish: ``x * tanh(softplus(x))``.
 
     .. math::
@@ -876,31 +849,10 @@ class Mish(Activation):
             range=(-0.30884341301725041, _INF), monotonic=False, smoothness=_INF, zero_centred=True
         )
 
-    def _f(self, x: Array, xp: Namespace) -> Array:
-        return _mish_value(x, xp, _mish_parts(x, xp))
-
-    def _df(self, x: Array, xp: Namespace) -> Array:
-        return _mish_slope(x, xp, _mish_parts(x, xp))
-
-    def _d2f(self, x: Array, xp: Namespace) -> Array:
-        return _mish_curvature(x, xp, _mish_parts(x, xp))
-
-    def _derivatives(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
-        p = _mish_parts(x, xp)
-        return _mish_value(x, xp, p), _mish_slope(x, xp, p), _mish_curvature(x, xp, p)
-
-    def _f_wide(self, x: Array, xp: Namespace) -> Array:
-        return _mish_value(x, xp, _mish_parts(x, xp, cheap=True))
-
-    def _df_wide(self, x: Array, xp: Namespace) -> Array:
-        return _mish_slope(x, xp, _mish_parts(x, xp, cheap=True))
-
-    def _d2f_wide(self, x: Array, xp: Namespace) -> Array:
-        return _mish_curvature(x, xp, _mish_parts(x, xp, cheap=True))
-
-    def _derivatives_wide(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
-        p = _mish_parts(x, xp, cheap=True)
-        return _mish_value(x, xp, p), _mish_slope(x, xp, p), _mish_curvature(x, xp, p)
+    _pieces = staticmethod(_mish_parts)
+    _value = staticmethod(_mish_value)
+    _slope = staticmethod(_mish_slope)
+    _curvature = staticmethod(_mish_curvature)
 
 
 # --------------------------------------------------------------------------- roots

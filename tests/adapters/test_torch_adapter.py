@@ -18,25 +18,9 @@ import nonlin.torch as nt  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _shared import LEARNABLE_SPECS  # noqa: E402
 from conftest import CATALOG  # noqa: E402
 from torch.autograd import gradcheck, gradgradcheck  # noqa: E402
-
-LEARNABLE_SPECS = [
-    "prelu",
-    "prelu(axis=-1)",
-    "prelu(init=-0.5, axis=0)",
-    "lgrelu(axis=-1)",
-    "lgrelu(learn_gain=False)",
-    "maxout:3",
-    "maxout(pieces=2, axis=-1)",
-    "elu_learnable",
-    "elu_learnable(log=True, init_std=0.1, axis=-1)",
-    "swish_learnable(axis=-1)",
-    "swish_learnable(init=-0.5)",
-    "snake(axis=-1)",
-    "pau",
-    "pau(m=3, n=2, init='tanh', axis=-1)",
-]
 
 
 def _input(act: nl.Activation, shape=(3, 4), seed=0) -> torch.Tensor:

@@ -6,7 +6,6 @@ import math
 import sys
 from pathlib import Path
 
-import mpmath
 import numpy as np
 import pytest
 
@@ -14,7 +13,7 @@ import nonlin as nl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mpref import REFERENCES
+from _shared import assert_torch_agrees_with_numpy, exact, ulps
 
 INF = math.inf
 MAX = 1.7976931348623157e308
@@ -32,19 +31,6 @@ FAMILY = [
     "celu(alpha=0.1)",
     "exponential",
 ]
-
-
-def exact(spec: str, x: float, order: int = 0) -> float:
-    """f, f' or f'' of ``spec`` at ``x`` from the 60-digit reference, rounded once."""
-    with mpmath.workdps(60):
-        return float(REFERENCES[spec][order](mpmath.mpf(x)))
-
-
-def ulps(ours: float, truth: float) -> float:
-    if math.isinf(truth):
-        return 0.0 if ours == truth else INF
-    unit = math.ulp(max(abs(truth), 2.2250738585072014e-308))
-    return abs(float(ours) - truth) / unit
 
 
 # --------------------------------------------------------------------------- closed forms
@@ -225,19 +211,8 @@ def test_float32_is_kept_and_rounded_once(spec):
 
 
 def test_torch_float32_and_float64():
-    torch = pytest.importorskip("torch")
-    x = np.concatenate([np.linspace(-30, 30, 61), [-INF, INF]])
-    for spec in FAMILY:
-        act = nl.get(spec)
-        for dtype, rtol in ((torch.float64, 1e-15), (torch.float32, 2e-6)):
-            t = torch.tensor(x, dtype=dtype)
-            for method in (act.fn, act.grad, act.grad2):
-                y = method(t)
-                assert y.dtype == dtype
-                expected = method(x).astype(np.float32 if dtype == torch.float32 else np.float64)
-                np.testing.assert_allclose(
-                    y.numpy(), expected, rtol=rtol, atol=1e-37, err_msg=f"{spec} {dtype}"
-                )
+    pytest.importorskip("torch")
+    assert_torch_agrees_with_numpy(FAMILY)
 
 
 # --------------------------------------------------------------------------- peers

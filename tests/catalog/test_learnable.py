@@ -7,6 +7,8 @@ from __future__ import annotations
 import copy
 import math
 import pickle
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,23 +16,10 @@ import pytest
 import nonlin as nl
 from nonlin.errors import InputError, ParameterError
 
-SPECS = [
-    "prelu",
-    "prelu(axis=-1)",
-    "prelu(init=-0.5, axis=0)",
-    "lgrelu(axis=-1)",
-    "lgrelu(learn_gain=False)",
-    "maxout:3",
-    "maxout(pieces=2, axis=-1)",
-    "elu_learnable",
-    "elu_learnable(log=True, init_std=0.1, axis=-1)",
-    "swish_learnable(axis=-1)",
-    "swish_learnable(init=-0.5)",
-    "snake(axis=-1)",
-    "snake(init=0.5)",
-    "pau",
-    "pau(m=3, n=2, init='tanh', axis=-1)",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _shared import LEARNABLE_SPECS
+
+SPECS = [*LEARNABLE_SPECS, "snake(init=0.5)"]
 H = 1e-6
 
 

@@ -6,7 +6,6 @@ import math
 import sys
 from pathlib import Path
 
-import mpmath
 import numpy as np
 import pytest
 
@@ -14,7 +13,7 @@ import nonlin as nl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mpref import REFERENCES
+from _shared import exact, ulps
 from mpref.smooth import REFERENCES as SMOOTH_REFERENCES
 
 INF = math.inf
@@ -22,19 +21,6 @@ MAX = 1.7976931348623157e308
 TANH = "gelu(approximate='tanh')"
 FAMILY = ["softplus", "squareplus", "gelu", TANH, "silu", "mish"]
 SMOOTH = [*FAMILY, "softplus(beta=2.0)", "softplus(beta=0.5)", "squareplus(b=1.0)"]
-
-
-def exact(spec: str, x: float, order: int = 0) -> float:
-    """f, f' or f'' of ``spec`` at ``x`` from the 60-digit reference, rounded once."""
-    with mpmath.workdps(60):
-        return float(REFERENCES[spec][order](mpmath.mpf(x)))
-
-
-def ulps(ours: float, truth: float) -> float:
-    if math.isinf(truth):
-        return 0.0 if ours == truth else INF
-    unit = math.ulp(max(abs(truth), 2.2250738585072014e-308))
-    return abs(float(ours) - truth) / unit
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:

@@ -109,3 +109,36 @@ def test_native_precision_needs_parameters_the_dtype_holds():
     assert engine._native(nl.get("relu(threshold=0.5)"), np.dtype(np.float32))
     assert not engine._native(nl.get("relu(threshold=0.1)"), np.dtype(np.float32))
     assert not engine._native(nl.sigmoid, np.dtype(np.float32))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("spec", ["relu", "sigmoid", "gelu", "elu+tanh"])
+def test_vjp_and_jvp_through_the_engine_are_the_product_rounded_once(spec, dtype, threads):
+    act = nl.get(spec)
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal(engine.SMALL + 5) * 8).astype(dtype)
+    dy = rng.standard_normal(x.shape).astype(dtype)
+    wide = x.astype(np.float64)
+    want = (dy.astype(np.float64) * act._derivatives(wide, XP)[1]).astype(dtype)
+    for method in (act.vjp, act.jvp):
+        got = method(x, dy)
+        assert got.dtype == dtype and got.shape == x.shape
+        np.testing.assert_array_max_ulp(got, want, maxulp=1 if dtype == np.float32 else 4)
+        buffer = np.full_like(x, np.nan)
+        assert method(x, dy, out=buffer) is buffer
+        np.testing.assert_array_equal(buffer, got)
+
+
+def test_a_cotangent_of_another_kind_still_works():
+    x = np.linspace(-4, 4, 2 * BLOCK, dtype=np.float32)
+    grad = nl.sigmoid.grad(x)
+    # a 0-d array and a Python number broadcast; a float64 dy is used at full precision
+    np.testing.assert_array_equal(nl.sigmoid.vjp(x, np.float32(2.0)), 2 * grad)
+    np.testing.assert_array_equal(nl.sigmoid.vjp(x, 2.0), 2 * grad)
+    wide = nl.sigmoid.vjp(x, np.full(x.shape, 1 / 3))
+    assert wide.dtype == np.float32
+    np.testing.assert_array_max_ulp(
+        wide, (nl.sigmoid.grad(x.astype(np.float64)) / 3).astype(np.float32), maxulp=1
+    )
+    with pytest.raises(nl.InputError, match="dy has shape"):
+        nl.sigmoid.vjp(x, np.ones(3, np.float32))

@@ -251,7 +251,7 @@ def _refuse_alias(canonical: str, key: str) -> None:
 
 
 # The hooks the block engine runs (elementwise; vjp and jvp take a second operand).
-_ENGINE_HOOKS = frozenset({"_f", "_df", "_d2f", "_derivatives"})
+_ENGINE_HOOKS = frozenset({"_f", "_df", "_d2f", "_derivatives", "_vjp", "_jvp"})
 _NUMPY_XP = array_api_compat.array_namespace(np.empty(0))
 
 
@@ -513,7 +513,12 @@ class Activation:
         """
         numpy_float = type(x) is np.ndarray and x.dtype.kind == "f"
         if numpy_float and hook in _ENGINE_HOOKS and self._engine_ready():
-            return self._evaluate_blocks(hook, x, out, outputs)
+            if operand is None:
+                return self._evaluate_blocks(hook, x, out, outputs)
+            if type(operand[0]) is np.ndarray and operand[0].dtype == x.dtype:
+                # A dy (or v) of x's own dtype: blocks of it go along with x's.
+                other = prepare_like(operand[0], Prepared(x, _NUMPY_XP, x.dtype), operand[1])
+                return self._evaluate_blocks(hook, x, out, outputs, (other,))
         prepared = prepare(x)
         xp = prepared.xp
         self._check_input(prepared.x, xp)
@@ -537,12 +542,14 @@ class Activation:
                 results = tuple(prepared.finish(item) for item in values)
         return results if outputs > 1 else results[0]
 
-    def _evaluate_blocks(self, hook: str, x: Any, out: Array | None, outputs: int) -> Any:
+    def _evaluate_blocks(
+        self, hook: str, x: Any, out: Array | None, outputs: int, operands: tuple[Array, ...] = ()
+    ) -> Any:
         """A NumPy float array through the block engine: cache-sized blocks on a few
         threads, float32 widened per block (no float64 copy of the whole input)."""
         if out is not None:
             check_out(out, Prepared(x, _NUMPY_XP, x.dtype), x)
-        results = engine.evaluate_hook(self, hook, x, _NUMPY_XP, out, outputs)
+        results = engine.evaluate_hook(self, hook, x, _NUMPY_XP, out, outputs, operands)
         return results if outputs > 1 else results[0]
 
     def _engine_ready(self) -> bool:
@@ -618,6 +625,16 @@ class Activation:
 
     def _derivatives_wide(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
         return self._derivatives(x, xp)
+
+    def _vjp_wide(self, x: Array, dy: Array, xp: Namespace) -> Array:
+        if type(self)._vjp is Activation._vjp:  # dy * f': with the wide f'
+            return dy * self._df_wide(x, xp)
+        return self._vjp(x, dy, xp)
+
+    def _jvp_wide(self, x: Array, v: Array, xp: Namespace) -> Array:
+        if type(self)._jvp is Activation._jvp:
+            return self._df_wide(x, xp) * v
+        return self._jvp(x, v, xp)
 
     def _vjp(self, x: Array, dy: Array, xp: Namespace) -> Array:
         return dy * self._df(x, xp)

@@ -36,7 +36,7 @@ BLOCK = 16384
 # some microseconds, more than the whole evaluation).
 SMALL = 65536
 
-Kernel = Callable[[np.ndarray], "np.ndarray | Sequence[np.ndarray]"]
+Kernel = Callable[..., "np.ndarray | Sequence[np.ndarray]"]
 
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
@@ -89,14 +89,16 @@ def evaluate(
     out_dtype: np.dtype | type,
     outputs: int = 1,
     out: Sequence[np.ndarray] | None = None,
+    operands: Sequence[np.ndarray] = (),
 ) -> tuple[np.ndarray, ...]:
     """Apply an elementwise ``kernel`` to ``x`` block by block; return its outputs.
 
-    ``kernel`` maps a 1-d ``work_dtype`` block to ``outputs`` arrays of the same length
-    (a tuple when ``outputs > 1``). Results are ``out_dtype`` arrays shaped like ``x``,
-    written into ``out`` when given (arrays of that shape and dtype). Floating-point
-    warnings are silenced in every worker, as :func:`nonlin.namespace.quiet` does for
-    a single call.
+    ``kernel`` maps a 1-d ``work_dtype`` block (and the same block of each of
+    ``operands``, arrays shaped like ``x``: the ``dy`` of a vjp) to ``outputs`` arrays
+    of the same length (a tuple when ``outputs > 1``). Results are ``out_dtype`` arrays
+    shaped like ``x``, written into ``out`` when given (arrays of that shape and dtype).
+    Floating-point warnings are silenced in every worker, as
+    :func:`nonlin.namespace.quiet` does for a single call.
     """
     shape = x.shape
     size = x.size
@@ -109,15 +111,15 @@ def evaluate(
         else np.empty(shape, dtype=out_dtype)
         for target in given
     ]
-    flat_in = x.reshape(-1)  # a view when x is contiguous, else one copy
+    flat_in = [array.reshape(-1) for array in (x, *operands)]  # views, unless strided
     flat_out = [result.reshape(-1) for result in results]
 
     def run(start: int, stop: int) -> None:
         with np.errstate(all="ignore"):
             for low in range(start, stop, BLOCK):
                 high = min(low + BLOCK, stop)
-                block = flat_in[low:high].astype(work_dtype, copy=False)
-                for target, value in zip(flat_out, _as_tuple(kernel(block))):
+                blocks = [array[low:high].astype(work_dtype, copy=False) for array in flat_in]
+                for target, value in zip(flat_out, _as_tuple(kernel(*blocks))):
                     target[low:high] = value
 
     threads = get_threads()
@@ -152,6 +154,8 @@ _WIDE = {
     "_df": "_df_wide",
     "_d2f": "_d2f_wide",
     "_derivatives": "_derivatives_wide",
+    "_vjp": "_vjp_wide",
+    "_jvp": "_jvp_wide",
 }
 
 
@@ -162,9 +166,11 @@ def evaluate_hook(
     xp: Any,
     out: np.ndarray | None = None,
     outputs: int = 1,
+    operands: Sequence[np.ndarray] = (),
 ) -> tuple[np.ndarray, ...]:
-    """Run an elementwise ``hook`` (``"_f"``, ``"_df"``, ``"_d2f"``, ``"_derivatives"``)
-    of a pointwise activation on a NumPy float array, block by block.
+    """Run an elementwise ``hook`` (``"_f"``, ``"_df"``, ``"_d2f"``, ``"_derivatives"``,
+    or ``"_vjp"``/``"_jvp"`` with ``operands`` ``(dy,)``/``(v,)`` shaped like ``x``) of
+    a pointwise activation on a NumPy float array, block by block.
 
     float64 runs the exact formulas. A float32 or float16 input is widened to float64
     one block at a time and goes through the wide formulas, then is rounded once;
@@ -176,7 +182,7 @@ def evaluate_hook(
         # A few comparisons and selections: one vectorised pass over the whole array
         # beats blocks, whose per-call overhead is larger than the work itself.
         with np.errstate(all="ignore"):  # as quiet() does: discarded branches may overflow
-            values = getattr(act, hook)(x, xp)
+            values = getattr(act, hook)(x, *operands, xp)
         values = values if outputs > 1 else (values,)
         if out is None:
             return tuple(np.asarray(v, dtype=dtype) for v in values)
@@ -188,11 +194,12 @@ def evaluate_hook(
         name, work = _WIDE[hook], np.dtype(np.float64)
     method = getattr(act, name)
 
-    def kernel(block: np.ndarray) -> Any:
-        return method(block, xp)
+    def kernel(*blocks: np.ndarray) -> Any:
+        return method(*blocks, xp)
 
     out_dtype = out.dtype if out is not None else dtype
-    return evaluate(kernel, x, work, out_dtype, outputs, None if out is None else [out])
+    given = None if out is None else [out]
+    return evaluate(kernel, x, work, out_dtype, outputs, given, operands)
 
 
 @lru_cache(maxsize=1024)

@@ -142,3 +142,38 @@ def test_a_cotangent_of_another_kind_still_works():
     )
     with pytest.raises(nl.InputError, match="dy has shape"):
         nl.sigmoid.vjp(x, np.ones(3, np.float32))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "spec", ["softmax", "log_softmax(axis=1)", "norm:z", "tanh+norm:max", "sparsemax+softmin"]
+)
+def test_row_operations_in_blocks_of_whole_rows_equal_one_plain_call(spec, dtype, threads):
+    act = nl.get(spec)
+    rng = np.random.default_rng(4)
+    # rows of 999 (not a divisor of the block), enough of them for several blocks per thread
+    x = (rng.standard_normal((2 * engine.ROW_BLOCK // 999 + 3, 999)) * 20).astype(dtype)
+    v = rng.standard_normal(x.shape).astype(dtype)
+    wide, v_wide = x.astype(np.float64), v.astype(np.float64)
+    with np.errstate(all="ignore"):
+        expected = {
+            "fn": act._f(wide, XP),
+            "vjp": act._vjp(wide, v_wide, XP),
+            "jvp": act._jvp(wide, v_wide, XP),
+        }
+    for name, want in expected.items():
+        got = act(x) if name == "fn" else getattr(act, name)(x, v)
+        assert got.dtype == dtype and got.shape == x.shape
+        np.testing.assert_array_equal(got, want.astype(dtype), err_msg=name)
+    buffer = np.full_like(x, np.nan)
+    assert act(x, out=buffer) is buffer
+    np.testing.assert_array_equal(buffer, expected["fn"].astype(dtype))
+
+
+def test_a_row_operation_along_another_axis_or_with_bad_shapes_still_answers():
+    x = np.random.default_rng(5).standard_normal((300, 400)).astype(np.float32)
+    np.testing.assert_array_equal(nl.get("softmax(axis=0)")(x), nl.softmax(x.T).T)
+    with pytest.raises(nl.InputError, match="axis 2 is out of range"):
+        nl.get("softmax(axis=2)")(x)
+    with pytest.raises(nl.InputError, match="has size 0"):
+        nl.get("tanh+softmax")(np.ones((3, 0), np.float32))

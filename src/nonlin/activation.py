@@ -252,6 +252,7 @@ def _refuse_alias(canonical: str, key: str) -> None:
 
 # The hooks the block engine runs (elementwise; vjp and jvp take a second operand).
 _ENGINE_HOOKS = frozenset({"_f", "_df", "_d2f", "_derivatives", "_vjp", "_jvp"})
+_ROW_HOOKS = frozenset({"_f", "_vjp", "_jvp"})
 _NUMPY_XP = array_api_compat.array_namespace(np.empty(0))
 
 
@@ -512,13 +513,27 @@ class Activation:
         when the graph is computed later.
         """
         numpy_float = type(x) is np.ndarray and x.dtype.kind == "f"
-        if numpy_float and hook in _ENGINE_HOOKS and self._engine_ready():
-            if operand is None:
-                return self._evaluate_blocks(hook, x, out, outputs)
-            if type(operand[0]) is np.ndarray and operand[0].dtype == x.dtype:
+        same_kind = numpy_float and (
+            operand is None or (type(operand[0]) is np.ndarray and operand[0].dtype == x.dtype)
+        )
+        if same_kind and hook in _ENGINE_HOOKS:
+            rows = None
+            if hook in _ROW_HOOKS and not self._engine_ready():
+                rows = _along_last_axis(self, x.ndim)
+            if self._engine_ready() or rows is not None:
                 # A dy (or v) of x's own dtype: blocks of it go along with x's.
-                other = prepare_like(operand[0], Prepared(x, _NUMPY_XP, x.dtype), operand[1])
-                return self._evaluate_blocks(hook, x, out, outputs, (other,))
+                reference = Prepared(x, _NUMPY_XP, x.dtype)
+                given: tuple[Array, ...] = ()
+                if operand is not None:
+                    given = (prepare_like(operand[0], reference, operand[1]),)
+                if out is not None:
+                    check_out(out, reference, x)
+                if rows is None:
+                    results = engine.evaluate_hook(self, hook, x, _NUMPY_XP, out, outputs, given)
+                    return results if outputs > 1 else results[0]
+                for stage in self.iter_stages():  # every stage sees x's shape
+                    stage._check_input(x, _NUMPY_XP)
+                return engine.evaluate_rows(rows, hook, x, _NUMPY_XP, out, given)
         prepared = prepare(x)
         xp = prepared.xp
         self._check_input(prepared.x, xp)
@@ -540,16 +555,6 @@ class Activation:
                     return write_out(value, out, xp)
                 values = value if outputs > 1 else (value,)
                 results = tuple(prepared.finish(item) for item in values)
-        return results if outputs > 1 else results[0]
-
-    def _evaluate_blocks(
-        self, hook: str, x: Any, out: Array | None, outputs: int, operands: tuple[Array, ...] = ()
-    ) -> Any:
-        """A NumPy float array through the block engine: cache-sized blocks on a few
-        threads, float32 widened per block (no float64 copy of the whole input)."""
-        if out is not None:
-            check_out(out, Prepared(x, _NUMPY_XP, x.dtype), x)
-        results = engine.evaluate_hook(self, hook, x, _NUMPY_XP, out, outputs, operands)
         return results if outputs > 1 else results[0]
 
     def _engine_ready(self) -> bool:
@@ -656,6 +661,38 @@ class Activation:
     def iter_stages(self) -> Iterator[Activation]:
         """The activations a chain applies in order (just ``self`` for one)."""
         yield self
+
+
+@lru_cache(maxsize=256)
+def _along_last_axis(act: Activation, ndim: int) -> Activation | None:
+    """``act`` with every ``axis`` set to -1, when the block engine may run it a block
+    of rows at a time: built-in stages without learned values, each pointwise or
+    working along the last axis of an ``ndim``-d input, the output shaped like the
+    input (glu is not). None otherwise."""
+    from .chain import chain
+
+    stages = []
+    along = False
+    for stage in act.iter_stages():
+        axis = getattr(stage, "axis", None)
+        plain = (
+            _is_builtin(type(stage))
+            and not getattr(stage, "learnable", False)
+            and not getattr(stage, "stochastic", False)
+            and not stage.has_numeric_derivatives()
+        )
+        if not plain:
+            return None
+        if axis is None and stage.elementwise:
+            stages.append(stage)
+            continue
+        if not isinstance(axis, int) or axis not in (-1, ndim - 1) or ndim == 0:
+            return None  # another axis (or one out of range: the plain path says so)
+        if stage._output_shape((2,) * ndim) != (2,) * ndim:
+            return None
+        stages.append(stage if axis == -1 else stage.replace(axis=-1))
+        along = True
+    return chain(stages) if along else None
 
 
 def _dask_blockwise(

@@ -27,11 +27,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["evaluate", "evaluate_hook", "get_threads", "set_threads"]
+__all__ = ["evaluate", "evaluate_hook", "evaluate_rows", "get_threads", "set_threads"]
 
 # Elements per block: 16384 float64 values are 128 KiB, so the input block and the few
 # temporaries of a formula stay within a core's L2 cache.
 BLOCK = 16384
+# Elements per block for a row operation (softmax, norm:*): its formula is longer (a
+# compensated sum per row, several passes), so a larger block pays its per-call costs
+# better; 512 KiB of float64 still stays within the L2 cache with a temporary or two.
+ROW_BLOCK = 65536
 # Below this size one plain call is faster than any splitting (thread hand-off costs
 # some microseconds, more than the whole evaluation).
 SMALL = 65536
@@ -90,6 +94,7 @@ def evaluate(
     outputs: int = 1,
     out: Sequence[np.ndarray] | None = None,
     operands: Sequence[np.ndarray] = (),
+    row: int = 1,
 ) -> tuple[np.ndarray, ...]:
     """Apply an elementwise ``kernel`` to ``x`` block by block; return its outputs.
 
@@ -99,9 +104,14 @@ def evaluate(
     shaped like ``x``, written into ``out`` when given (arrays of that shape and dtype).
     Floating-point warnings are silenced in every worker, as
     :func:`nonlin.namespace.quiet` does for a single call.
+
+    With ``row > 1`` the kernel works along rows of ``row`` elements (the last axis of
+    ``x``): its blocks are 2-d, ``(rows, row)``, and never split a row.
     """
     shape = x.shape
     size = x.size
+    row = max(row, 1)
+    step = BLOCK if row == 1 else max(ROW_BLOCK // row, 1) * row
     given = list(out) if out is not None else [None] * outputs
     # Blocks are written through flat views, so a strided target gets a scratch array
     # that is copied into it at the end.
@@ -116,28 +126,30 @@ def evaluate(
 
     def run(start: int, stop: int) -> None:
         with np.errstate(all="ignore"):
-            for low in range(start, stop, BLOCK):
-                high = min(low + BLOCK, stop)
+            for low in range(start, stop, step):
+                high = min(low + step, stop)
                 blocks = [array[low:high].astype(work_dtype, copy=False) for array in flat_in]
+                if row > 1:
+                    blocks = [block.reshape(-1, row) for block in blocks]
                 for target, value in zip(flat_out, _as_tuple(kernel(*blocks))):
-                    target[low:high] = value
+                    target[low:high] = value.reshape(-1) if row > 1 else value
 
     threads = get_threads()
     if size < SMALL or threads == 1:
         run(0, size)
     else:
-        _run_shared(run, size, threads)
+        _run_shared(run, size, threads, step)
     for target, result in zip(given, results):
         if target is not None and target is not result:
             target[...] = result
     return tuple(target if target is not None else result for target, result in zip(given, results))
 
 
-def _run_shared(run: Callable[[int, int], None], size: int, threads: int) -> None:
+def _run_shared(run: Callable[[int, int], None], size: int, threads: int, step: int) -> None:
     # One contiguous share per thread (whole blocks), so each thread streams through
     # memory and the pool hands off only ``threads`` tasks.
-    blocks = -(-size // BLOCK)
-    per_thread = -(-blocks // threads) * BLOCK
+    blocks = -(-size // step)
+    per_thread = -(-blocks // threads) * step
     shares = [(low, min(low + per_thread, size)) for low in range(0, size, per_thread)]
     futures = [_executor(threads).submit(run, low, high) for low, high in shares[1:]]
     run(*shares[0])  # the calling thread takes the first share itself
@@ -200,6 +212,34 @@ def evaluate_hook(
     out_dtype = out.dtype if out is not None else dtype
     given = None if out is None else [out]
     return evaluate(kernel, x, work, out_dtype, outputs, given, operands)
+
+
+def evaluate_rows(
+    act: Any,
+    hook: str,
+    x: np.ndarray,
+    xp: Any,
+    out: np.ndarray | None = None,
+    operands: Sequence[np.ndarray] = (),
+) -> np.ndarray:
+    """Run ``hook`` (``"_f"``, ``"_vjp"``, ``"_jvp"``) of an activation that works along
+    the last axis of ``x`` (softmax, norm:*, and chains of them with pointwise stages),
+    a block of whole rows at a time; float32 and float16 are computed in float64.
+
+    ``act`` must take 2-d blocks: its stages' ``axis`` is -1 (see
+    :meth:`nonlin.activation.Activation._along_last_axis`).
+    """
+    dtype = x.dtype
+    work = dtype if dtype == np.float64 else np.dtype(np.float64)
+    method = getattr(act, hook)
+
+    def kernel(*blocks: np.ndarray) -> Any:
+        return method(*blocks, xp)
+
+    out_dtype = out.dtype if out is not None else dtype
+    given = None if out is None else [out]
+    row = x.shape[-1]
+    return evaluate(kernel, x, work, out_dtype, 1, given, operands, row=row)[0]
 
 
 @lru_cache(maxsize=1024)

@@ -7,9 +7,16 @@ functions, because not every namespace accepts them there.
 
 from __future__ import annotations
 
+import math
+from functools import lru_cache
+
+import array_api_compat
+import numpy as np
+
 from .namespace import Array, Namespace
 
 __all__ = [
+    "constant",
     "exp_neg_half_square",
     "log1pexp",
     "neg_abs",
@@ -20,6 +27,38 @@ __all__ = [
     "split",
     "two_product",
 ]
+
+
+def constant(x: Array, value: float, xp: Namespace) -> Array:
+    """The Python number ``value`` as a 0-d array of ``x``'s dtype and device, for
+    ``where``, ``maximum`` and arithmetic to broadcast (a full array like ``x`` costs
+    more than the operation it feeds: fresh pages are faulted in as they are read).
+
+    A value beyond the dtype's range (``max_value=1e300`` on float32) rounds to +-inf
+    as a float64 result would when cast, instead of raising in ``full``. NumPy's
+    constants are made once per value and dtype (read-only), since building one costs
+    more than a small array's whole evaluation.
+    """
+    if type(x) is np.ndarray:
+        return _numpy_constant(float(value), x.dtype)
+    value = _representable(float(value), float(xp.finfo(x.dtype).max), float(xp.finfo(x.dtype).eps))
+    return xp.full((), value, dtype=x.dtype, device=array_api_compat.device(x))
+
+
+def _representable(value: float, largest: float, eps: float) -> float:
+    """``value``, or what casting it to a dtype of that ``largest`` and ``eps`` gives."""
+    if math.isfinite(value) and abs(value) > largest:
+        half_ulp = math.ldexp(eps, math.frexp(largest)[1] - 2)
+        return math.copysign(math.inf if abs(value) >= largest + half_ulp else largest, value)
+    return value
+
+
+@lru_cache(maxsize=512)
+def _numpy_constant(value: float, dtype: np.dtype) -> np.ndarray:
+    finfo = np.finfo(dtype)
+    array = np.full((), _representable(value, float(finfo.max), float(finfo.eps)), dtype=dtype)
+    array.flags.writeable = False
+    return array
 
 
 # The three clamps below are written with ``where`` rather than ``minimum``/``maximum``

@@ -519,7 +519,7 @@ class Activation:
         if same_kind and hook in _ENGINE_HOOKS:
             rows = None
             if hook in _ROW_HOOKS and not self._engine_ready():
-                rows = _along_last_axis(self, x.ndim)
+                rows = self._rows_form(x.ndim)
             if self._engine_ready() or rows is not None:
                 # A dy (or v) of x's own dtype: blocks of it go along with x's.
                 reference = Prepared(x, _NUMPY_XP, x.dtype)
@@ -560,15 +560,31 @@ class Activation:
     def _engine_ready(self) -> bool:
         """Whether the block engine may run this activation: built-in pointwise stages
         without learned values (a user's function may not be written for blocks)."""
-        return all(
-            stage.elementwise
-            and getattr(stage, "axis", None) is None
-            and not getattr(stage, "learnable", False)
-            and not getattr(stage, "stochastic", False)
-            and _is_builtin(type(stage))
-            and not stage.has_numeric_derivatives()  # nl.get(callable) wraps user code
-            for stage in self.iter_stages()
-        )
+        # Asked on every call: the answer is kept on the instance (not a field, so
+        # equality, hashing and the spec ignore it).
+        ready = self.__dict__.get("_engine_ready_memo")
+        if ready is None:
+            ready = all(
+                stage.elementwise
+                and getattr(stage, "axis", None) is None
+                and not getattr(stage, "learnable", False)
+                and not getattr(stage, "stochastic", False)
+                and _is_builtin(type(stage))
+                and not stage.has_numeric_derivatives()  # nl.get(callable) wraps user code
+                for stage in self.iter_stages()
+            )
+            object.__setattr__(self, "_engine_ready_memo", ready)
+        return bool(ready)
+
+    def _rows_form(self, ndim: int) -> Activation | None:
+        """:func:`_along_last_axis` of ``self`` for ``ndim``-d input, kept on the instance."""
+        memo = self.__dict__.get("_rows_memo")
+        if memo is None:
+            memo = {}
+            object.__setattr__(self, "_rows_memo", memo)
+        if ndim not in memo:
+            memo[ndim] = _along_last_axis(self, ndim)
+        return memo[ndim]
 
     def _pointwise(self) -> bool:
         """Whether each output element depends on its input element alone, with no
@@ -663,7 +679,6 @@ class Activation:
         yield self
 
 
-@lru_cache(maxsize=256)
 def _along_last_axis(act: Activation, ndim: int) -> Activation | None:
     """``act`` with every ``axis`` set to -1, when the block engine may run it a block
     of rows at a time: built-in stages without learned values, each pointwise or

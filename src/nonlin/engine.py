@@ -134,8 +134,8 @@ def evaluate(
                 for target, value in zip(flat_out, _as_tuple(kernel(*blocks))):
                     target[low:high] = value.reshape(-1) if row > 1 else value
 
-    threads = get_threads()
-    if size < SMALL or threads == 1:
+    threads = 1 if size < SMALL else get_threads()
+    if threads == 1:
         run(0, size)
     else:
         _run_shared(run, size, threads, step)

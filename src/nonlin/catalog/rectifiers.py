@@ -15,9 +15,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import array_api_compat
-
-from .._math import two_product
+from .._math import constant, two_product
 from ..activation import Activation, Traits, param, register
 from ..errors import ParameterError
 from ..namespace import Array, Namespace
@@ -67,23 +65,8 @@ _INF = math.inf
 
 
 def _full(x: Array, value: float, xp: Namespace) -> Array:
-    """The Python number ``value`` as a 0-d array of ``x``'s dtype and device, for
-    ``where``, ``maximum`` and arithmetic to broadcast (a full array like ``x`` costs
-    more than the operation it feeds: fresh pages are faulted in as they are read).
-
-    A parameter beyond the dtype's range (``max_value=1e300`` on float32) rounds to
-    +-inf as a float64 result would when cast, instead of raising in ``full``.
-    """
-    if math.isfinite(value):
-        finfo = xp.finfo(x.dtype)
-        largest = float(finfo.max)
-        if abs(value) > largest:
-            half_ulp = math.ldexp(float(finfo.eps), math.frexp(largest)[1] - 2)
-            if abs(value) >= largest + half_ulp:
-                value = math.copysign(_INF, value)
-            else:
-                value = math.copysign(largest, value)
-    return xp.full((), value, dtype=x.dtype, device=array_api_compat.device(x))
+    """``value`` as a 0-d array of ``x``'s dtype and device (:func:`nonlin._math.constant`)."""
+    return constant(x, value, xp)
 
 
 def _keep_nan(x: Array, y: Array, xp: Namespace) -> Array:

@@ -546,8 +546,12 @@ class Activation:
             others = (prepare_like(operand[0], prepared, operand[1], operand_shape),)
         if out is not None:
             check_out(out, prepared, x, result_shape)
-        if array_api_compat.is_dask_namespace(xp) and self._pointwise():
+        dask = array_api_compat.is_dask_namespace(xp)
+        axis = _row_axis(self, len(shape)) if dask and not self._pointwise() else None
+        if dask and self._pointwise():
             results = _dask_blockwise(self, hook, x, others, prepared.dtype, outputs)
+        elif axis is not None:
+            results = (_dask_rows(self, hook, x, others, prepared.dtype, axis),)
         else:
             with quiet(xp):
                 value = getattr(self, hook)(prepared.x, *others, xp)
@@ -679,15 +683,12 @@ class Activation:
         yield self
 
 
-def _along_last_axis(act: Activation, ndim: int) -> Activation | None:
-    """``act`` with every ``axis`` set to -1, when the block engine may run it a block
-    of rows at a time: built-in stages without learned values, each pointwise or
-    working along the last axis of an ``ndim``-d input, the output shaped like the
-    input (glu is not). None otherwise."""
-    from .chain import chain
-
-    stages = []
-    along = False
+def _row_axis(act: Activation, ndim: int) -> int | None:
+    """The axis (from 0) along which ``act`` works on ``ndim``-d input, when each output
+    row depends on its input row alone: built-in stages without learned values, each
+    pointwise or working along that one axis, the output shaped like the input (glu
+    is not). None otherwise (also for an axis out of range: the plain path says so)."""
+    found = None
     for stage in act.iter_stages():
         axis = getattr(stage, "axis", None)
         plain = (
@@ -699,15 +700,39 @@ def _along_last_axis(act: Activation, ndim: int) -> Activation | None:
         if not plain:
             return None
         if axis is None and stage.elementwise:
-            stages.append(stage)
             continue
-        if not isinstance(axis, int) or axis not in (-1, ndim - 1) or ndim == 0:
-            return None  # another axis (or one out of range: the plain path says so)
+        if not isinstance(axis, int) or not -ndim <= axis < ndim:
+            return None
         if stage._output_shape((2,) * ndim) != (2,) * ndim:
             return None
-        stages.append(stage if axis == -1 else stage.replace(axis=-1))
-        along = True
-    return chain(stages) if along else None
+        if found is not None and axis % ndim != found:
+            return None
+        found = axis % ndim
+    return found
+
+
+def _along_last_axis(act: Activation, ndim: int) -> Activation | None:
+    """``act`` with every ``axis`` set to -1 when it works along the last axis
+    (:func:`_row_axis`), so that the block engine can give it 2-d blocks of rows."""
+    from .chain import chain
+
+    if _row_axis(act, ndim) != ndim - 1:
+        return None
+    return chain(
+        stage if getattr(stage, "axis", None) in (None, -1) else stage.replace(axis=-1)
+        for stage in act.iter_stages()
+    )
+
+
+def _dask_rows(
+    act: Activation, hook: str, x: Array, others: tuple[Array, ...], dtype: Any, axis: int
+) -> Array:
+    """A row operation on a Dask array: rechunked so that each chunk holds whole rows
+    (one chunk along ``axis``; dask sizes the others), then evaluated chunk by chunk
+    as NumPy arrays, lazily. Each row is computed exactly as NumPy computes it."""
+    whole = x.rechunk({axis: -1})
+    others = tuple(other.rechunk(whole.chunks) for other in others)
+    return _dask_blockwise(act, hook, whole, others, dtype, 1)[0]
 
 
 def _dask_blockwise(

@@ -85,6 +85,32 @@ class Chain(Activation):
     def _d2f(self, x: Array, xp: Namespace) -> Array:
         return self._derivatives(x, xp)[2]
 
+    # The wide forms (a float32 result computed in float64, see Activation._f_wide):
+    # each stage's own wide form; the float64 values between stages carry a few float64
+    # ulp of error, which the one rounding to float32 at the end hides.
+    def _f_wide(self, x: Array, xp: Namespace) -> Array:
+        for stage in self.stages:
+            x = stage._f_wide(x, xp)
+        return x
+
+    def _derivatives_wide(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
+        value, first, second = self.stages[0]._derivatives_wide(x, xp)
+        for stage in self.stages[1:]:
+            g, dg, d2g = stage._derivatives_wide(value, xp)
+            value, first, second = g, dg * first, d2g * first * first + dg * second
+        return value, first, second
+
+    def _df_wide(self, x: Array, xp: Namespace) -> Array:
+        value, first = x, None
+        for stage in self.stages:
+            slope = stage._df_wide(value, xp)
+            first = slope if first is None else slope * first
+            value = stage._f_wide(value, xp)
+        return first
+
+    def _d2f_wide(self, x: Array, xp: Namespace) -> Array:
+        return self._derivatives_wide(x, xp)[2]
+
     def _vjp(self, x: Array, dy: Array, xp: Namespace) -> Array:
         inputs = []
         for position, stage in enumerate(self.stages):

@@ -224,14 +224,18 @@ def evaluate_rows(
 ) -> np.ndarray:
     """Run ``hook`` (``"_f"``, ``"_vjp"``, ``"_jvp"``) of an activation that works along
     the last axis of ``x`` (softmax, norm:*, and chains of them with pointwise stages),
-    a block of whole rows at a time; float32 and float16 are computed in float64.
+    a block of whole rows at a time; float32 and float16 are computed in float64,
+    through the wide forms as :func:`evaluate_hook` does.
 
     ``act`` must take 2-d blocks: its stages' ``axis`` is -1 (see
     :meth:`nonlin.activation.Activation._along_last_axis`).
     """
     dtype = x.dtype
-    work = dtype if dtype == np.float64 else np.dtype(np.float64)
-    method = getattr(act, hook)
+    if dtype == np.float64:
+        name, work = hook, dtype
+    else:
+        name, work = _WIDE[hook], np.dtype(np.float64)
+    method = getattr(act, name)
 
     def kernel(*blocks: np.ndarray) -> Any:
         return method(*blocks, xp)

@@ -68,22 +68,32 @@ class Chain(Activation):
         return x
 
     def _derivatives(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
-        value, first, second = self.stages[0]._derivatives(x, xp)
-        for stage in self.stages[1:]:
-            g, dg, d2g = stage._derivatives(value, xp)
-            value, first, second = g, dg * first, d2g * first * first + dg * second
-        return value, first, second
+        return self._chained_derivatives(x, xp, "_derivatives")
 
     def _df(self, x: Array, xp: Namespace) -> Array:
-        value, first = x, None
-        for stage in self.stages:
-            slope = stage._df(value, xp)
-            first = slope if first is None else slope * first
-            value = stage._f(value, xp)
-        return first
+        return self._chained_slope(x, xp, "_f", "_df")
 
     def _d2f(self, x: Array, xp: Namespace) -> Array:
         return self._derivatives(x, xp)[2]
+
+    def _chained_derivatives(
+        self, x: Array, xp: Namespace, hook: str
+    ) -> tuple[Array, Array, Array]:
+        """f, f', f'' by the chain rule, each stage's three from its ``hook``."""
+        value, first, second = getattr(self.stages[0], hook)(x, xp)
+        for stage in self.stages[1:]:
+            g, dg, d2g = getattr(stage, hook)(value, xp)
+            value, first, second = g, dg * first, d2g * first * first + dg * second
+        return value, first, second
+
+    def _chained_slope(self, x: Array, xp: Namespace, value_hook: str, slope_hook: str) -> Array:
+        """f' by the chain rule, from each stage's ``value_hook`` and ``slope_hook``."""
+        value, first = x, None
+        for stage in self.stages:
+            slope = getattr(stage, slope_hook)(value, xp)
+            first = slope if first is None else slope * first
+            value = getattr(stage, value_hook)(value, xp)
+        return first
 
     # The wide forms (a float32 result computed in float64, see Activation._f_wide):
     # each stage's own wide form; the float64 values between stages carry a few float64
@@ -94,19 +104,10 @@ class Chain(Activation):
         return x
 
     def _derivatives_wide(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
-        value, first, second = self.stages[0]._derivatives_wide(x, xp)
-        for stage in self.stages[1:]:
-            g, dg, d2g = stage._derivatives_wide(value, xp)
-            value, first, second = g, dg * first, d2g * first * first + dg * second
-        return value, first, second
+        return self._chained_derivatives(x, xp, "_derivatives_wide")
 
     def _df_wide(self, x: Array, xp: Namespace) -> Array:
-        value, first = x, None
-        for stage in self.stages:
-            slope = stage._df_wide(value, xp)
-            first = slope if first is None else slope * first
-            value = stage._f_wide(value, xp)
-        return first
+        return self._chained_slope(x, xp, "_f_wide", "_df_wide")
 
     def _d2f_wide(self, x: Array, xp: Namespace) -> Array:
         return self._derivatives_wide(x, xp)[2]

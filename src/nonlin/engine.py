@@ -200,6 +200,21 @@ def evaluate_hook(
             return tuple(np.asarray(v, dtype=dtype) for v in values)
         out[...] = values[0]
         return (out,)
+    return _in_blocks(act, hook, x, xp, out, outputs, operands)
+
+
+def _in_blocks(
+    act: Any,
+    hook: str,
+    x: np.ndarray,
+    xp: Any,
+    out: np.ndarray | None,
+    outputs: int,
+    operands: Sequence[np.ndarray],
+    row: int = 1,
+) -> tuple[np.ndarray, ...]:
+    """:func:`evaluate` with ``hook`` in float64, or its wide twin for a narrower dtype."""
+    dtype = x.dtype
     if dtype == np.float64:
         name, work = hook, dtype
     else:
@@ -211,7 +226,7 @@ def evaluate_hook(
 
     out_dtype = out.dtype if out is not None else dtype
     given = None if out is None else [out]
-    return evaluate(kernel, x, work, out_dtype, outputs, given, operands)
+    return evaluate(kernel, x, work, out_dtype, outputs, given, operands, row)
 
 
 def evaluate_rows(
@@ -228,22 +243,9 @@ def evaluate_rows(
     through the wide forms as :func:`evaluate_hook` does.
 
     ``act`` must take 2-d blocks: its stages' ``axis`` is -1 (see
-    :meth:`nonlin.activation.Activation._along_last_axis`).
+    :func:`nonlin.activation._along_last_axis`).
     """
-    dtype = x.dtype
-    if dtype == np.float64:
-        name, work = hook, dtype
-    else:
-        name, work = _WIDE[hook], np.dtype(np.float64)
-    method = getattr(act, name)
-
-    def kernel(*blocks: np.ndarray) -> Any:
-        return method(*blocks, xp)
-
-    out_dtype = out.dtype if out is not None else dtype
-    given = None if out is None else [out]
-    row = x.shape[-1]
-    return evaluate(kernel, x, work, out_dtype, 1, given, operands, row=row)[0]
+    return _in_blocks(act, hook, x, xp, out, 1, operands, row=x.shape[-1])[0]
 
 
 @lru_cache(maxsize=1024)

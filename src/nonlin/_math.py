@@ -41,8 +41,14 @@ def constant(x: Array, value: float, xp: Namespace) -> Array:
     """
     if type(x) is np.ndarray:
         return _numpy_constant(float(value), x.dtype)
-    value = _representable(float(value), float(xp.finfo(x.dtype).max), float(xp.finfo(x.dtype).eps))
+    value = float(value)
+    if not abs(value) <= _FLOAT16_MAX:  # only then can a float dtype fail to hold it
+        finfo = xp.finfo(x.dtype)
+        value = _representable(value, float(finfo.max), float(finfo.eps))
     return xp.full((), value, dtype=x.dtype, device=array_api_compat.device(x))
+
+
+_FLOAT16_MAX = 65504.0  # the smallest largest finite value of a float dtype (bfloat16's is larger)
 
 
 def _representable(value: float, largest: float, eps: float) -> float:
@@ -73,12 +79,12 @@ def nonpositive(x: Array, xp: Namespace) -> Array:
     """``min(x, 0)``: feed this to an exponential branch so that it cannot overflow.
 
     Autodiff sees slope 1 at ``x = 0`` (the branch for ``x <= 0``)."""
-    return xp.where(x > 0, xp.zeros_like(x), x)
+    return xp.where(x > 0, constant(x, 0.0, xp), x)
 
 
 def nonnegative(x: Array, xp: Namespace) -> Array:
     """``max(x, 0)``; autodiff sees slope 1 at ``x = 0`` (the branch for ``x >= 0``)."""
-    return xp.where(x < 0, xp.zeros_like(x), x)
+    return xp.where(x < 0, constant(x, 0.0, xp), x)
 
 
 def neg_abs(x: Array, xp: Namespace) -> Array:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .._math import constant as _constant
 from .._math import log1pexp, neg_abs, two_product
 from ..activation import Activation, Traits, param, register
 from ..errors import ParameterError
@@ -119,7 +120,7 @@ def _times_exp(
     if math.frexp(constant)[0] in (0.5, -0.5):  # a power of two: exact
         hi, low = constant * e, None
     else:
-        hi, low = two_product(e, xp.full_like(e, constant), xp)
+        hi, low = two_product(e, _constant(e, constant, xp), xp)
     if correction is not None:
         low = (0 if low is None else low) - (2 * correction) * hi
     return hi, low
@@ -143,7 +144,7 @@ def _tanh_derivatives(
     log(4|k1|))`` with the logarithm in two parts, so that the subnormal rounding of
     ``e`` is not scaled up.
     """
-    a = xp.minimum(a, xp.full_like(a, 1e4))  # exp(-2e4) is 0 anyway; keeps inf out
+    a = xp.minimum(a, _constant(a, 1e4, xp))  # exp(-2e4) is 0 anyway; keeps inf out
     e = xp.exp(-2 * a)
     r, c = _one_plus(e, xp)
     tail = a > -0.5 * math.log(float(xp.finfo(a.dtype).smallest_normal)) - 5
@@ -424,13 +425,13 @@ class ScaledTanh(Activation):
         bound = 1e280 if xp.finfo(x.dtype).bits >= 64 else 1e30
         if math.frexp(a)[0] in (0.5, -0.5) or not 1 / bound < abs(a) < bound:
             return xp.abs(a * clamped), None
-        p, error = two_product(clamped, xp.full_like(x, a), xp)
+        p, error = two_product(clamped, _constant(x, a, xp), xp)
         return xp.abs(p), xp.where(p >= 0, error, -error)
 
     def _clamped(self, x: Array, xp: Namespace) -> Array:
         """``x`` clipped where ``|a x| = 1000``: saturated beyond, and no overflow of
         ``a x`` or of the split in :func:`two_product`."""
-        limit = xp.full_like(x, min(1e3 / abs(self.scale_in), float(xp.finfo(x.dtype).max)))
+        limit = _constant(x, min(1e3 / abs(self.scale_in), float(xp.finfo(x.dtype).max)), xp)
         return xp.minimum(xp.maximum(x, -limit), limit)
 
     def _f(self, x: Array, xp: Namespace) -> Array:
@@ -545,7 +546,7 @@ class LogSigmoid(Activation):
     def _derivatives_wide(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
         e = xp.exp(neg_abs(x, xp))
         r = 1 / (1 + e)
-        f = xp.minimum(x, xp.zeros_like(x)) - xp.log1p(e)
+        f = xp.minimum(x, _constant(x, 0.0, xp)) - xp.log1p(e)
         return f, xp.where(x >= 0, e * r, r), -(e * r) * r
 
 
@@ -596,7 +597,7 @@ class Softsign(Activation):
         )
 
     def _f(self, x: Array, xp: Namespace) -> Array:
-        limit = xp.full_like(x, 16 / float(xp.finfo(x.dtype).eps))  # f rounds to +-1 beyond
+        limit = _constant(x, 16 / float(xp.finfo(x.dtype).eps), xp)  # f rounds to +-1 beyond
         clamped = xp.minimum(xp.maximum(x, -limit), limit)
         return clamped / (1 + xp.abs(clamped))
 
@@ -604,7 +605,7 @@ class Softsign(Activation):
     def _reciprocal(x: Array, xp: Namespace) -> tuple[Array, Array]:
         """``(r, c)`` with ``1/(1 + |x|) = r (1 + c)`` to about ``2**-100``."""
         a = xp.abs(x)
-        limit = xp.full_like(x, 2.0**60)  # beyond, c < 2**-60 does not matter
+        limit = _constant(x, 2.0**60, xp)  # beyond, c < 2**-60 does not matter
         clamped = xp.minimum(a, limit)
         d = 1 + clamped
         back = d - clamped

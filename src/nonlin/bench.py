@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from . import engine
 from .registry import get, names
 
 __all__ = ["Measurement", "add_bench_arguments", "measure", "run", "run_bench_command"]
@@ -308,8 +309,13 @@ def measure(
     if mode == "derivatives" and not act.elementwise:
         raise ValueError(f"{act} is not elementwise: benchmark its 'forward' or 'vjp'")
     ours = _ours(spec, mode, x)
-    row.ns_per_element["nonlin"], row.spread["nonlin"] = _time(ours, size, budget)
-    row.peak_extra_bytes = _peak_extra_bytes(ours)
+    before = engine.get_threads()
+    engine.set_threads(threads)  # the same thread count as torch's
+    try:
+        row.ns_per_element["nonlin"], row.spread["nonlin"] = _time(ours, size, budget)
+        row.peak_extra_bytes = _peak_extra_bytes(ours)
+    finally:
+        engine.set_threads(before)
     canonical = str(act)
     for peer in peers:
         call: Callable[[], Any] | None = None
@@ -410,7 +416,7 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--modes", default=",".join(MODES), help="forward,derivatives,vjp")
     parser.add_argument("--dtypes", default=",".join(DEFAULT_DTYPES))
     parser.add_argument("--sizes", type=_sizes, default=list(DEFAULT_SIZES), help="e.g. 1e3,1e6")
-    parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    parser.add_argument("--threads", type=int, default=2, help="nonlin and torch threads")
     parser.add_argument("--budget", type=float, default=0.3, help="seconds per measurement")
     parser.add_argument("--quick", action="store_true", help="one size (1e5), tiny budget")
     parser.add_argument("--json", action="store_true", help="machine-readable output")

@@ -2,7 +2,7 @@
 
 These are the numerically delicate entries. Each is written from ``exp(-|x|)`` (or
 the Gaussian ``exp(-x**2/2)``) so that nothing overflows and both tails keep full
-relative accuracy, and three further problems are handled everywhere:
+relative accuracy, and further problems are handled everywhere:
 
 * **Rounded exponents.** ``exp(y)`` turns an absolute error in ``y`` into a relative
   error; where ``y`` is a product (``beta * x``, ``x**2``, the cubic of the GELU tanh
@@ -21,6 +21,12 @@ relative accuracy, and three further problems are handled everywhere:
   ``hi`` rounded to float32, and near a root that rounding would be all of ``d``.
 * **Rounded denominators.** ``1/(1+m)**k`` carries the rounding of ``1 + m`` k times;
   :func:`_reciprocal` returns the correction.
+* **Float32 in float32.** PyTorch, JAX and array_api_strict arrays compute float32 in
+  float32, where the last steps alone (exp's own error, 2.4 ulp in NumPy's; four or five
+  roundings of a product; a fitted polynomial's) would add up to 4-8 ulp. For the tanh
+  form of GELU and for Mish, ``exp`` is then replaced by a pair :func:`_exp_pair`, the
+  products are formed as pairs and rounded once (:func:`_product`), and the fitted
+  polynomials take their leading terms as pairs (:func:`_near_root_float32`).
 """
 
 from __future__ import annotations
@@ -81,6 +87,79 @@ def _exp_tail(
     return xp.exp(xp.where(deep, y + shift, y)), deep, math.exp(-shift)
 
 
+# exp for float32 arrays: ln 2 in two parts, the first with 15 bits (k ln2_hi is exact
+# for |k| < 512), and the Taylor coefficients of (exp(r) - 1 - r) / r**2 to r**6 / 8!.
+_LN2_HI, _LN2_LO = 0.693145751953125, 1.4286068203094173e-06
+_EXP_TAIL = (1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040, 1 / 40320)
+
+
+def _exp_pair(y: Array, xp: Namespace) -> tuple[Array, Array]:
+    """``exp(y) = m + m_lo`` for float32 ``y <= 0``, to about a tenth of an ulp.
+
+    Float32 ``exp`` is off by up to 2.4 ulp in NumPy (and array_api_strict, CuPy), and
+    every activation built from it carries that; here ``y = k ln 2 + r`` (Cody and
+    Waite, exact) and ``exp(r) = 1 + r + r**2 P(r)``, summed as a pair, scaled by ``2**k``.
+    """
+    y = xp.clip(y, -200.0, 0.0)  # exp is 0 below (and the deep part was shifted)
+    k = xp.round(y * (1 / math.log(2)))
+    t = y - k * _LN2_HI  # exact
+    w = k * _LN2_LO
+    r = t - w
+    r_lo = (t - r) - w  # r + r_lo = y - k ln2 to 2**-45
+    tail = _full(y, _EXP_TAIL[-1], xp)
+    for c in reversed(_EXP_TAIL[1:-1]):
+        tail = c + r * tail  # (exp(r) - 1 - r - r**2/2) / r**3
+    square, square_lo = two_product(r, r, xp)
+    one, one_lo = _two_sum(xp.ones_like(y), r)
+    head, head_lo = _two_sum(one, 0.5 * square)
+    low = head_lo + (one_lo + (0.5 * square_lo + square * (r * tail)))
+    hi = head + low
+    lo = (low - (hi - head)) + hi * r_lo
+    power = xp.pow(_full(y, 2.0, xp), k)  # exact
+    return hi * power, lo * power
+
+
+def _exp_tail_pair(
+    y: Array, xp: Namespace, squared: bool = False
+) -> tuple[Array, Array | float, Array | None, float]:
+    """:func:`_exp_tail` as ``(m, m_lo, deep, scale)``: for float32 (computed in
+    float32) ``m + m_lo`` from :func:`_exp_pair`, else ``m_lo = 0``.
+
+    Float32 products are split into halves (:func:`two_product`), and where the low half
+    of a factor is subnormal a backend that flushes subnormals (XLA on the CPU) spoils
+    the split: factors must stay above about ``1e-31``. Without the square, the shift
+    starts at ``e**-60`` (not :func:`_exp_tail`'s ``e**-80``); in the deep part the
+    shifted ``m`` stays below ``e**-20``, so ``1 + m`` is still 1, and above ``1e-31``
+    wherever the result is not subnormal anyway.
+    """
+    if _is64(y, xp):
+        m, deep, scale = _exp_tail(y, xp, squared)
+        return m, 0.0, deep, scale
+    limit, shift = (-40.0, 20.0) if squared else (-60.0, 40.0)
+    deep = y < limit
+    m, m_lo = _exp_pair(xp.where(deep, y + shift, y), xp)
+    return m, m_lo, deep, math.exp(-shift)
+
+
+def _product(xp: Namespace, *factors: tuple[Array, Array | float]) -> Array:
+    """The product of ``hi + lo`` pairs (``|lo|`` at most an ulp of ``hi``: ``lo * lo`` is
+    dropped), rounded once at the end (each partial product split exactly with
+    :func:`two_product`): for float32, where three or four plain roundings would add
+    up to 2 ulp."""
+    p, err = _product_pair(xp, *factors)
+    return p + err
+
+
+def _product_pair(xp: Namespace, *factors: tuple[Array, Array | float]) -> tuple[Array, Array]:
+    """:func:`_product` before its final rounding, as ``(p, err)``."""
+    p, err = factors[0]
+    for hi, lo in factors[1:]:
+        q, e = two_product(p, hi, xp)
+        err = e + (err * hi + p * lo)
+        p = q
+    return p, err
+
+
 def _unscale(value: Array, deep: Array | None, scale: float, xp: Namespace) -> Array:
     return value if deep is None else xp.where(deep, value * scale, value)
 
@@ -90,6 +169,14 @@ def _two_sum(a: Array, b: Array) -> tuple[Array, Array]:
     s = a + b
     bb = s - a
     return s, (a - (s - bb)) + (b - bb)
+
+
+def _corrected(value: Array, correction: Array | float) -> Array:
+    """``value (1 + correction)`` for a small correction, as ``value + value c``: in
+    float32 ``1 + c`` would round to a neighbour of 1, an error of up to half an ulp."""
+    if isinstance(correction, float) and correction == 0.0:
+        return value
+    return value + value * correction
 
 
 def _full(x: Array, value: float, xp: Namespace) -> Array:
@@ -137,9 +224,11 @@ class _Root(NamedTuple):
 
 def _near_root(x: Array, root: _Root, plain: Array, xp: Namespace) -> Array:
     """``plain``, replaced on ``root``'s window by the fitted ``d * q(x)``."""
-    inside = (x > root.start) & (x < root.stop)
+    inside = _inside(x, root)
     middle = 0.5 * (root.start + root.stop)
     xs = xp.where(inside, x, _full(x, middle, xp))
+    if not _is64(x, xp):
+        return xp.where(inside, _near_root_float32(xs, root, xp), plain)
     s = (xs - middle) * (2.0 / (root.stop - root.start))
     hi, lo = _pair((root.hi, root.lo), x, xp)
     d = (xs - hi) - lo
@@ -148,6 +237,37 @@ def _near_root(x: Array, root: _Root, plain: Array, xp: Namespace) -> Array:
         first, second = c + 2.0 * s * first - second, first
     q = root.coefficients[0] + s * first - second
     return xp.where(inside, d * q, plain)
+
+
+def _near_root_float32(x: Array, root: _Root, xp: Namespace) -> Array:
+    """``d * q(x)`` of :func:`_near_root` for float32 arrays. Plain float32 Clenshaw is
+    off by up to 3 ulp (the float32 ``middle`` alone moves ``s`` by an ulp of 1.3): here
+    ``s``, ``d`` and ``c0 + c1 s`` are pairs, only the small rest is plain."""
+    middle = 0.5 * (root.start + root.stop)
+    m_hi, m_lo = _pair((middle, 0.0), x, xp)
+    k_hi, k_lo = _pair((2.0 / (root.stop - root.start), 0.0), x, xp)
+    u, u_lo = _two_sum(x, _full(x, -m_hi, xp))
+    s, s_lo = two_product(u, _full(x, k_hi, xp), xp)
+    s_lo = s_lo + ((u_lo - m_lo) * k_hi + u * k_lo)
+    first, second = xp.zeros_like(x), xp.zeros_like(x)
+    for c in reversed((0.0, *root.coefficients[2:])):  # Clenshaw for sum_{k>=2}
+        first, second = c + 2.0 * s * first - second, first
+    rest = s * first - second
+    c0_hi, c0_lo = _pair((root.coefficients[0], 0.0), x, xp)
+    c1_hi, c1_lo = _pair((root.coefficients[1], 0.0), x, xp)
+    p, p_lo = two_product(_full(x, c1_hi, xp), s, xp)
+    p_lo = p_lo + (c1_hi * s_lo + c1_lo * s)
+    q, q_lo = _two_sum(_full(x, c0_hi, xp), p)
+    q_lo = q_lo + ((p_lo + c0_lo) + rest)
+    q, q_lo = _two_sum(q, q_lo)  # normalised: _product drops lo * lo
+    hi, lo = _pair((root.hi, root.lo), x, xp)
+    d, d_lo = _two_sum(x, _full(x, -hi, xp))
+    d, d_lo = _two_sum(d, d_lo - lo)
+    return _product(xp, (d, d_lo), (q, q_lo))
+
+
+def _inside(x: Array, root: _Root) -> Array:
+    return (x > root.start) & (x < root.stop)
 
 
 def _reciprocal(
@@ -428,6 +548,7 @@ _INV_SQRT_2PI = (0.3989422804014327, -2.49232720227773e-17)  # 1/sqrt(2 pi)
 _TWO_OVER_SQRT_PI = 1.1283791670955126
 _TANH_A = (1.5957691216057308, -9.96930880911092e-17)  # 2 sqrt(2/pi)
 _TANH_B = (0.07135481627260025, -6.175149918155315e-19)  # 2 * 0.044715 sqrt(2/pi)
+_TANH_3B = (0.21406444881780073, 1.2025242832367862e-17)  # 3 B
 
 _DIRECT = 2.0 * math.sqrt(2.0)  # |x| below which float32 gelu takes erfc directly
 _GELU_MODES = {"none": "none", "erf": "none", "exact": "none", "tanh": "tanh"}
@@ -579,6 +700,7 @@ class GELU(_FromPieces):
             big, fix = _reciprocal(m, xp, cheap=True)
             return {"xc": xc, "p2": p2, "v": v, "m": m, "big": big, "fix": fix,
                     "dv": a_hi + 3.0 * b_hi * p2, "xdv": v + 2.0 * q, "xdv_err": 0.0,
+                    "e2": 0.0, "cheap": True, "m_lo": 0.0, "exact32": False,
                     "deep": deep, "scale": scale}  # fmt: skip
         # v = x (A + B x**2) in double-double.
         p2, e2 = two_product(xc, xc, xp)
@@ -592,39 +714,89 @@ class GELU(_FromPieces):
         lo = se + (r_lo + q_lo)
         v = s + lo
         v_lo = lo - (v - s)
-        m, deep, scale = _exp_tail(neg_abs(v, xp), xp)
-        m = m - m * xp.where(v >= 0, v_lo, -v_lo)  # exp(-|v + v_lo|)
-        big, fix = _reciprocal(m, xp)
+        m, m_lo, deep, scale = _exp_tail_pair(neg_abs(v, xp), xp)
+        exact32 = not _is64(x, xp)  # float32 computed in float32: m is a pair
+        if exact32:  # exp(-|v + v_lo|) = (m + m_lo)(1 - sign(v) v_lo)
+            m_lo = m_lo - m * xp.where(v >= 0, v_lo, -v_lo)
+            big, fix = _reciprocal(m, xp, m_lo)
+        else:
+            m = m - m * xp.where(v >= 0, v_lo, -v_lo)
+            big, fix = _reciprocal(m, xp)
         dv = a_hi + 3.0 * b_hi * p2
         # x v' = x A + 3 B x**3 = v + 2 B x**3, in double-double.
         xdv, xdv_err = _two_sum(v, 2.0 * q)
         xdv_err = xdv_err + (v_lo + 2.0 * q_lo)
         return {"xc": xc, "p2": p2, "v": v, "m": m, "big": big, "fix": fix, "dv": dv,
-                "xdv": xdv, "xdv_err": xdv_err, "deep": deep, "scale": scale}  # fmt: skip
+                "xdv": xdv, "xdv_err": xdv_err, "e2": e2, "cheap": False, "m_lo": m_lo,
+                "exact32": exact32, "deep": deep, "scale": scale}  # fmt: skip
 
     def _tanh_value(self, x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
-        big = p["big"] + p["big"] * p["fix"]
-        right = nonnegative(x, xp) * big
-        left = _unscale(p["xc"] * p["m"] * big, p["deep"], p["scale"], xp)
-        return xp.where(x >= 0, right, left)
+        if p["exact32"]:
+            big_pair = (p["big"], p["big"] * p["fix"])
+            xr = xp.clip(x, 0.0, 1e4)  # beyond, the factor is 1 (and x*4097 would overflow)
+            right = xp.where(x > 1e4, x, _product(xp, (xr, 0.0), big_pair))
+            left = _product(xp, (p["xc"], 0.0), (p["m"], p["m_lo"]), big_pair)
+        else:
+            big = p["big"] + p["big"] * p["fix"]
+            right = nonnegative(x, xp) * big
+            left = p["xc"] * p["m"] * big
+        return xp.where(x >= 0, right, _unscale(left, p["deep"], p["scale"], xp))
 
     def _tanh_slope(self, x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
-        m, xc, dv = p["m"], p["xc"], p["dv"]
-        big2 = p["big"] * p["big"] * (1 + 2 * p["fix"])  # 1/(1+m)**2
-        right = (1 + m * (1 + xc * dv)) * big2
+        m, m_lo, xc, dv = p["m"], p["m_lo"], p["xc"], p["dv"]
         # x < 0: 1 + m + x v' cancels only next to the root (x v' is double-double).
-        bracket = ((1 + p["xdv"]) + p["xdv_err"]) + m
+        bracket = ((1 + p["xdv"]) + p["xdv_err"]) + (m + m_lo)
         bracket = _near_root(x, _GELU_TANH_ROOT, bracket, xp)
-        left = _unscale(m * bracket * big2, p["deep"], p["scale"], xp)
-        return xp.where(x >= 0, right, left)
+        if p["exact32"]:
+            big_pair = (p["big"], p["big"] * p["fix"])
+            factor = 1 + xc * dv
+            right = _product(xp, (1 + (m * factor + m_lo * factor), 0.0), big_pair, big_pair)
+            left = _product(xp, (m, m_lo), (bracket, 0.0), big_pair, big_pair)
+        else:
+            big2 = _corrected(p["big"] * p["big"], 2 * p["fix"])  # 1/(1+m)**2
+            right = (1 + m * (1 + xc * dv)) * big2
+            left = m * bracket * big2
+        return xp.where(x >= 0, right, _unscale(left, p["deep"], p["scale"], xp))
 
     def _tanh_curvature(self, x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
-        m, big, dv = p["m"], p["big"], p["dv"]
+        m, big, fix, p2 = p["m"], p["big"], p["fix"], p["p2"]
+        # The bracket 2v' + x v'' - x v'**2 tanh(v/2) (even) is (T - P) + P (1 - tanh):
+        # T = 2A + 12B x**2, P = |x| v'**2 and 1 - tanh(|v|/2) = 2m/(1+m). Outside the
+        # root's window neither sum cancels: T - P > 0 below it (and the correction is
+        # positive), T - P < 0 above it with a correction below 1e-6 of it.
+        xdv = xp.where(p["xc"] < 0, -p["xdv"], p["xdv"])  # |x| v'
+        if p["cheap"]:
+            big_p = xdv * p["dv"]
+            head = (2.0 * _TANH_A[0] + 12.0 * _TANH_B[0] * p2) - big_p
+        else:  # T - P in double-double: v', T and P are formed from x**2 exactly
+            a_hi, a_lo = _pair(_TANH_A, x, xp)
+            b_hi, b_lo = _pair(_TANH_3B, x, xp)
+            t, t_err = two_product(_full(x, b_hi, xp), p2, xp)  # 3B x**2
+            t_err = t_err + (b_hi * p["e2"] + b_lo * p2)
+            dv, dv_err = _two_sum(_full(x, a_hi, xp), t)
+            dv_err = dv_err + (t_err + a_lo)
+            xdv_err = xp.where(p["xc"] < 0, -p["xdv_err"], p["xdv_err"])
+            big_p, big_p_err = two_product(xdv, dv, xp)
+            big_p_err = big_p_err + (xdv * dv_err + xdv_err * dv)
+            big_t, big_t_err = _two_sum(_full(x, 2.0 * a_hi, xp), 4.0 * t)
+            big_t_err = big_t_err + (4.0 * t_err + 2.0 * a_lo)
+            head, head_err = _two_sum(big_t, -big_p)
+            head_err = head_err + (big_t_err - big_p_err)
         a = xp.abs(p["xc"])
-        th = -xp.expm1(-xp.abs(p["v"])) * (big + big * p["fix"])  # tanh(|v|/2)
-        bracket = (2.0 * _TANH_A[0] + 12.0 * _TANH_B[0] * p["p2"]) - a * dv * dv * th
-        bracket = _near_root(a, _GELU_TANH_ROOT2, bracket, xp)  # f'' is even
-        big2 = big * big * (1 + 2 * p["fix"])
+        if p["exact32"]:  # the bracket and the product as pairs, rounded once
+            head, head_lo = _two_sum(head, 2.0 * big_p * m * _corrected(big, fix))
+            head_err = head_lo + head_err
+            bracket = _near_root(a, _GELU_TANH_ROOT2, head, xp)
+            inside = _inside(a, _GELU_TANH_ROOT2)
+            bracket_err = xp.where(inside, xp.zeros_like(x), head_err)
+            big_pair = (big, big * fix)
+            value = _product(xp, (m, p["m_lo"]), (bracket, bracket_err), big_pair, big_pair)
+            return _unscale(value, p["deep"], p["scale"], xp)
+        if not p["cheap"]:
+            head = head + head_err
+        bracket = head + 2.0 * big_p * m * _corrected(big, fix)
+        bracket = _near_root(a, _GELU_TANH_ROOT2, bracket, xp)
+        big2 = _corrected(big * big, 2 * fix)
         return _unscale(m * bracket * big2, p["deep"], p["scale"], xp)
 
     # ----------------------------------------------------------------- pieces
@@ -755,59 +927,102 @@ def _mish_parts(x: Array, xp: Namespace, cheap: bool = False) -> dict[str, Any]:
     of the denominator ``D``: ``1 + 2m(1+m)`` for x >= 0, ``2 + m(2+m)`` for x < 0,
     formed in double-double so that its powers do not multiply its rounding."""
     a = -neg_abs(x, xp)  # |x|, with autodiff slope +1 at 0 (the x >= 0 branch)
-    m, deep, scale = _exp_tail(-a, xp, squared=True, cheap=cheap)
+    exact32 = not (cheap or _is64(x, xp))  # float32 computed in float32: m is a pair
+    m_lo: Array | float = 0.0
+    if exact32:
+        m, m_lo, deep, scale = _exp_tail_pair(-a, xp, squared=True)
+    else:
+        m, deep, scale = _exp_tail(-a, xp, squared=True, cheap=cheap)
     ac = xp.clip(a, 0.0, 800.0)
     right = x >= 0
     # right: D = 1 + (2m + 2m**2); left: D = 2 (1 + (m + m**2/2)).
+    m2, m2_lo = m * m, 0.0  # m2_lo: m * m - m2, exactly where not cheap
     if cheap:
         r, fix = _reciprocal(m * xp.where(right, 2 + 2 * m, 1 + 0.5 * m), xp, cheap=True)
     else:
         sq, sq_err = two_product(m, m, xp)
         w, w_err = _two_sum(xp.where(right, 2 * m, m), xp.where(right, 2 * sq, 0.5 * sq))
         w_err = w_err + xp.where(right, 2 * sq_err, 0.5 * sq_err)
+        m2_lo = sq_err
+        if exact32:  # the low part of m in D
+            w_err = w_err + xp.where(right, 2 + 4 * m, 1 + m) * m_lo
         r, fix = _reciprocal(w, xp, w_err)
     r = xp.where(right, r, 0.5 * r)  # 1/D = r (1 + fix)
-    m2 = m * m
-    if not (cheap or _is64(x, xp)):
-        # float32: in the tail (f'' = 4 m**2 (2 - 2|x|) ...) m*m doubles exp's error (5
-        # ulp in all), exp(-2|x|) has its own 1-2 (shifted where m is, for scale**2).
-        twice = xp.where(deep, 40 - 2 * a, -2 * a) if deep is not None else -2 * a
-        m2 = xp.where(a > 2.5, xp.exp(twice), m2)
-    return {"a": a, "ac": ac, "m": m, "m2": m2, "r": r, "fix": fix, "right": right,
-            "deep": deep, "scale": scale}  # fmt: skip
+    return {"a": a, "ac": ac, "m": m, "m_lo": m_lo, "m2": m2, "m2_lo": m2_lo, "r": r,
+            "fix": fix, "right": right, "exact32": exact32, "cheap": cheap, "deep": deep,
+            "scale": scale}  # fmt: skip
 
 
 def _mish_value(x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
-    m, r = p["m"], p["r"] + p["r"] * p["fix"]  # r = 1/D
-    right = nonnegative(x, xp) * ((1 + 2 * m) * r)
-    left = _unscale(-(p["ac"] * m) * ((m + 2) * r), p["deep"], p["scale"], xp)
-    return xp.where(p["right"], right, left)
+    m, m_lo, r, fix = p["m"], p["m_lo"], p["r"], p["fix"]  # 1/D = r (1 + fix)
+    if p["exact32"]:  # pairs, rounded once
+        rr = (r, r * fix)
+        one, one_lo = _two_sum(xp.ones_like(m), 2 * m)  # 1 + 2m
+        two, two_lo = _two_sum(_full(m, 2.0, xp), m)  # 2 + m
+        xr = xp.clip(x, 0.0, 1e4)  # beyond, the factor is 1 (and x*4097 would overflow)
+        right = _product(xp, (xr, 0.0), (one, one_lo + 2 * m_lo), rr)
+        right = xp.where(x > 1e4, x, right)
+        left = -_product(xp, (p["ac"], 0.0), (m, m_lo), (two, two_lo + m_lo), rr)
+    else:
+        r = _corrected(r, fix)
+        right = nonnegative(x, xp) * ((1 + 2 * m) * r)
+        left = -(p["ac"] * m) * ((m + 2) * r)
+    return xp.where(p["right"], right, _unscale(left, p["deep"], p["scale"], xp))
 
 
 def _mish_slope(x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
     m, ac, r, fix = p["m"], p["ac"], p["r"], p["fix"]
-    r2 = r * r * (1 + 2 * fix)  # 1/D**2
-    # x >= 0: T + x T' with T = (1 + 2m)/D, T' = 4 m**2 (1+m) / D**2 (like signs).
-    right = (1 + 2 * m) * (r + r * fix) + ac * (4 * m * m * (1 + m)) * r2
     # x < 0: m ((m + 2) D - 4|x| (1 + m)) / D**2, the bracket expanded in powers of m
     # so that it only cancels next to the root (4(1 - |x|) is exact there).
     bracket = 4 * (1 - ac) + (m * (6 - 4 * ac) + m * m * (4 + m))
     bracket = _near_root(x, _MISH_ROOT, bracket, xp)
-    left = _unscale(m * bracket * r2, p["deep"], p["scale"], xp)
-    return xp.where(p["right"], right, left)
+    # x >= 0: T + x T' with T = (1 + 2m)/D, T' = 4 m**2 (1+m) / D**2 (like signs).
+    if p["exact32"]:  # pairs, rounded once
+        rr, m_lo = (r, r * fix), p["m_lo"]
+        one, one_lo = _two_sum(xp.ones_like(m), 2 * m)  # 1 + 2m
+        first, first_err = _product_pair(xp, (one, one_lo + 2 * m_lo), rr)
+        second = ac * (4 * m * m * (1 + m)) * (r * r)
+        right = first + (first_err + second)
+        left = _product(xp, (m, m_lo), (bracket, 0.0), rr, rr)
+    else:
+        r2 = _corrected(r * r, 2 * fix)  # 1/D**2
+        right = (1 + 2 * m) * _corrected(r, fix) + ac * (4 * m * m * (1 + m)) * r2
+        left = m * bracket * r2
+    return xp.where(p["right"], right, _unscale(left, p["deep"], p["scale"], xp))
 
 
 def _mish_curvature(x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
-    m, m2, ac, deep, r = p["m"], p["m2"], p["ac"], p["deep"], p["r"]
-    r3 = r * r * r * (1 + 3 * p["fix"])  # 1/D**3
+    m, m2, ac, deep, r, fix = p["m"], p["m2"], p["ac"], p["deep"], p["r"], p["fix"]
     # x >= 0: 4 m**2 (2(1+m)D - x(2 + 3m - 2m**2 - 2m**3)) / D**3, in powers of m.
-    right = (2 - 2 * ac) + (m * (6 - 3 * ac) + m2 * ((8 + 2 * ac) + m * (4 + 2 * ac)))
-    right = _near_root(x, _MISH_ROOT2_RIGHT, right, xp)
-    right = _unscale(4 * m2 * right * r3, deep, p["scale"] ** 2, xp)
+    right_rest = m * (6 - 3 * ac) + m2 * ((8 + 2 * ac) + m * (4 + 2 * ac))
+    right = (2 - 2 * ac) + right_rest
     # x < 0: 4 m (2(1+m)D - |x|(2 + 2m - 3m**2 - 2m**3)) / D**3, in powers of m.
-    left = (4 - 2 * ac) + (m * (8 - 2 * ac) + m2 * ((6 + 3 * ac) + m * (2 + 2 * ac)))
-    left = _near_root(x, _MISH_ROOT2_LEFT, left, xp)
-    left = _unscale(4 * m * left * r3, deep, p["scale"], xp)
+    left_rest = m * (8 - 2 * ac) + m2 * ((6 + 3 * ac) + m * (2 + 2 * ac))
+    left = (4 - 2 * ac) + left_rest
+    if p["exact32"]:  # the brackets as pairs (with m's low part), one rounding in all
+        m_lo, zero = p["m_lo"], xp.zeros_like(x)
+        right, right_lo = _two_sum(2 - 2 * ac, right_rest)
+        slope = (6 - 3 * ac) + m * (2 * (8 + 2 * ac) + 3 * m * (4 + 2 * ac))
+        right_lo = xp.where(_inside(x, _MISH_ROOT2_RIGHT), zero, right_lo + slope * m_lo)
+        left, left_lo = _two_sum(4 - 2 * ac, left_rest)
+        slope = (8 - 2 * ac) + m * (2 * (6 + 3 * ac) + 3 * m * (2 + 2 * ac))
+        left_lo = xp.where(_inside(x, _MISH_ROOT2_LEFT), zero, left_lo + slope * m_lo)
+        right = _near_root(x, _MISH_ROOT2_RIGHT, right, xp)
+        left = _near_root(x, _MISH_ROOT2_LEFT, left, xp)
+        # m scaled by 2**40 (exactly) keeps every partial product of the exact products
+        # far from the subnormals, which XLA flushes (m**2 reaches 1e-35 at |x| = 40).
+        rr, mm = (r, r * fix), (m * 2.0**40, m_lo * 2.0**40)
+        right = _product(xp, (right, right_lo), rr, rr, rr, mm, mm) * (4 * 2.0**-80)
+        left = _product(xp, mm, (left, left_lo), rr, rr, rr) * (4 * 2.0**-40)
+    else:
+        right = _near_root(x, _MISH_ROOT2_RIGHT, right, xp)
+        left = _near_root(x, _MISH_ROOT2_LEFT, left, xp)
+        r3 = _corrected(r * r * r, 3 * fix)  # 1/D**3
+        right, left = 4 * right * r3, 4 * m * left * r3
+        # m**2 = m2 + m2_lo: the rounding of m * m is 1 of the 4 ulp otherwise.
+        right = m2 * right if p["cheap"] else m2 * right + p["m2_lo"] * right
+    right = _unscale(right, deep, p["scale"] ** 2, xp)
+    left = _unscale(left, deep, p["scale"], xp)
     return xp.where(p["right"], right, left)
 
 
@@ -859,7 +1074,10 @@ class Mish(_FromPieces):
 
 # Fitted by a 50-digit mpmath script (Chebyshev interpolation of bracket/(x - x0) on the
 # window). Windows: where the plain bracket's inexact terms exceed its value (1.3 times
-# for gelu' and the tanh form's f'', whose terms are all inexact).
+# for gelu', whose terms are all inexact). The tanh form's f'' bracket is exact to
+# rounding but for its correction P (1 - tanh) (see GELU._tanh_curvature): its window is
+# where that correction exceeds half the bracket; one series on the former window,
+# [0.45, 4.51], where q varies 15-fold, lost 7 ulp to its own rounding.
 _GELU_ROOT = _Root(
     -0.7517915246935645,
     1.4956759177009883e-17,
@@ -911,43 +1129,28 @@ _GELU_TANH_ROOT = _Root(
 _GELU_TANH_ROOT2 = _Root(
     1.4185040087908283,
     8.089265124388305e-17,
-    0.45,
-    4.51,
+    0.9,
+    2.0,
     (
-        -17.707546996165902,
-        -19.785256299963233,
-        -6.207120742650029,
-        -1.1906391716638578,
-        -0.09481260715027383,
-        0.008413891645264682,
-        -0.00015206144778983808,
-        -0.0012123649848612456,
-        0.00015867452042977925,
-        0.00010004688702697152,
-        -1.735622474242479e-05,
-        -6.797773191489238e-06,
-        7.60237037637268e-07,
-        4.965042488581007e-07,
-        4.980702156077878e-08,
-        -4.7595679686325206e-08,
-        -1.2397696752530064e-08,
-        4.7389758613780745e-09,
-        1.2975511422847759e-09,
-        -3.7379737747978773e-10,
-        -9.799978685888194e-11,
-        1.7407372141426626e-11,
-        6.829210604019648e-12,
-        3.5906424580349295e-13,
-        -5.862714401749407e-13,
-        -1.5878206451155266e-13,
-        5.928331383946544e-14,
-        1.6654125896546363e-14,
-        -5.10574441148856e-15,
-        -1.1009376619939995e-15,
-        2.737227257816709e-16,
-        6.190786726579244e-17,
+        -6.005579016480273,
+        -2.1355066870357957,
+        -0.2053298385210635,
+        -0.014644299238145635,
+        -0.0007104053339022289,
+        -2.0189749374961748e-05,
+        3.271394142250583e-06,
+        1.1812102081462327e-07,
+        -2.3167021741944476e-08,
+        -3.279137356506566e-10,
+        1.1354109249407261e-10,
+        -5.239724914195381e-12,
+        -1.7487882089117174e-13,
+        9.405585583956464e-14,
+        -3.559974472816046e-15,
+        -9.05178311274899e-16,
+        6.115841486433859e-17,
     ),
-)  # 32 Chebyshev terms, q in [3.04, 45]
+)  # 17 Chebyshev terms, q in [-8.36, -4.06]
 _MISH_ROOT = _Root(
     -1.1924312145154952,
     -4.8484829848031044e-17,

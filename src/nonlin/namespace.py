@@ -10,13 +10,17 @@ Every public evaluation goes through :func:`prepare` and :func:`finish`:
   on a CPU) and rounded once.
 * ``out=`` targets are checked by :func:`check_out` before anything is computed and
   filled by :func:`write_out`.
+* JAX arrays are computed with ``jax.numpy`` less the few functions where XLA is loose,
+  which :data:`nonlin.special.JAX_OVERRIDES` replaces (see :class:`_Overridden`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import types
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache, partial
 from typing import Any
 
 import array_api_compat
@@ -30,6 +34,8 @@ __all__ = [
     "Prepared",
     "check_out",
     "finish",
+    "namespace",
+    "plain",
     "prepare",
     "prepare_like",
     "quiet",
@@ -128,10 +134,49 @@ def _numpy_namespace() -> Namespace:
     return array_api_compat.array_namespace(np.empty(0))
 
 
+class _Overridden(types.ModuleType):
+    """A namespace as the catalog sees it: ``plain``'s functions, a few replaced.
+
+    It carries ``plain``'s ``__name__``, so ``array_api_compat.is_jax_namespace`` and
+    :mod:`nonlin.special` know it; everything not overridden is ``plain``'s own
+    (looked up once, then kept).
+    """
+
+    def __init__(self, plain: Namespace, overrides: dict[str, Any]) -> None:
+        super().__init__(plain.__name__, plain.__doc__)
+        self.__dict__.update(overrides)
+        self._nonlin_plain = plain
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._nonlin_plain, name)
+        setattr(self, name, value)
+        return value
+
+
+@cache
+def _jax_namespace(plain: Namespace) -> Namespace:
+    from .special import JAX_OVERRIDES
+
+    overrides = {name: partial(function, xp=plain) for name, function in JAX_OVERRIDES.items()}
+    return _Overridden(plain, overrides)
+
+
+def namespace(array: Array) -> Namespace:
+    """The namespace the catalog computes ``array`` with: its library's, but for JAX
+    with XLA's loose functions replaced by accurate ones (nonlin.special.JAX_OVERRIDES)."""
+    xp = array_api_compat.array_namespace(array)
+    return _jax_namespace(xp) if array_api_compat.is_jax_namespace(xp) else xp
+
+
+def plain(xp: Namespace) -> Namespace:
+    """The library's own namespace behind ``xp`` (itself unless :func:`namespace` wrapped it)."""
+    return getattr(xp, "_nonlin_plain", xp)
+
+
 def prepare(x: Any, what: str = "input") -> Prepared:
     """Validate ``x`` and bring it to the dtype evaluation happens in."""
     array = _as_array(x, what)
-    xp = array_api_compat.array_namespace(array)
+    xp = namespace(array)
     working = _working_dtype(array, xp, what)
     if working is None:
         return Prepared(array, xp, array.dtype)
@@ -151,7 +196,7 @@ def prepare_like(
         other = np.asarray(other) if isinstance(reference.x, np.ndarray) else xp.asarray(other)
     array = _as_array(other, what)
     _working_dtype(array, array_api_compat.array_namespace(array), what)  # rejects bad dtypes
-    if array_api_compat.array_namespace(array) is not xp:
+    if array_api_compat.array_namespace(array) is not plain(xp):
         raise InputTypeError(
             f"{what} is a {type(array).__module__} array but x is a {type(reference.x).__module__}"
             " array; pass both from the same library"
@@ -192,7 +237,7 @@ def check_out(out: Any, reference: Prepared, x: Any, shape: tuple[int, ...] | No
         raise InputTypeError(
             f"out= must be an array of the input's library, not {type(out).__name__}"
         )
-    if array_api_compat.array_namespace(out) is not xp:
+    if array_api_compat.array_namespace(out) is not plain(xp):
         raise InputTypeError(
             f"out= is a {library} array but x is a {type(reference.x).__module__} array; "
             "pass both from the same library"

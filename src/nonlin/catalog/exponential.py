@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import ClassVar
 
+import array_api_compat
+
 from .._math import nonpositive, two_product
 from ..activation import Activation, Traits, param, register
 from ..namespace import Array, Namespace
@@ -39,6 +41,10 @@ def _exp_sum(a: Array, b: float | Array, low: float | Array, xp: Namespace) -> A
     b_part = s - a
     error = (a - (s - b_part)) + (b - b_part)
     y = xp.exp(s)
+    if array_api_compat.is_jax_namespace(xp):
+        # XLA flushes subnormals: y * (error + low) is one when y is near the bottom
+        # of the range, and would be lost. y * (1 + ...) stays normal (1 ulp, not 0.5).
+        return y * (1 + (error + low))
     return y + y * (error + low)
 
 

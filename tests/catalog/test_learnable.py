@@ -257,6 +257,112 @@ def test_pau_takes_the_side_of_x_where_its_denominator_underflows():
     assert act.grad2(np.array([5e-324]))[0] != act.grad2(np.array([-5e-324]))[0]
 
 
+# Both regimes (|x| <= 1 direct, |x| > 1 in 1/x), the cancelling middle of the
+# leaky_relu fit (f(-0.75) = -0.0014 from terms near 0.4) and the far tails, where
+# float32 powers of x would overflow and f'' = -2.4e-38 at 1e10 cancels in g''.
+PAU_POINTS = np.array(
+    [-1e30, -1e10, -1e3, -3.0, -1.5, -1.0, -0.75, -1e-30, 1e-30, 0.5, 1.0, 2.0, 1e3, 1e10, 1e30]
+)
+
+
+def _pau_per_point() -> tuple[nl.Activation, np.ndarray]:
+    """The default pau with one unit per point (param_vjp then sums nothing)."""
+    x = PAU_POINTS[None, :]
+    act = nl.PAU(axis=-1)
+    act.init_params(shape=x.shape, rng=0)
+    return act, x
+
+
+def _in_float32(module: str, values: np.ndarray) -> tuple[object, object]:
+    """``(array maker, context)`` for ``module``'s float32 arrays."""
+    import contextlib
+
+    lib = pytest.importorskip(module)
+    context: object = contextlib.nullcontext()
+    if module == "jax.numpy":
+        import jax
+
+        context = jax.enable_x64(True)
+    return (lambda v: lib.asarray(np.asarray(v, dtype=np.float32))), context
+
+
+@pytest.mark.parametrize("module", ["numpy", "torch", "jax.numpy", "array_api_strict"])
+def test_pau_float32_is_its_float64_result_rounded_once(module):
+    """Float32 is computed in float64 from the float64 coefficients (where the library
+    has float64) and rounded once: f, f', f'', the fused pass, vjp and param_vjp equal
+    the rounded float64 results, finite at |x| = 1e10 and 1e30 (no float32 power of x
+    overflows, no cancellation of float32 terms shows)."""
+    act, x = _pau_per_point()
+    x = x.astype(np.float32).astype(np.float64)  # the float32 points, exactly
+    make, context = _in_float32(module, x)
+    dy = np.resize(np.array([1.0, -0.5, 2.0, 0.25, -1.5]), x.shape)
+    with context:  # type: ignore[attr-defined]
+        xs, dys = make(x), make(dy)
+        got = {
+            "fn": act(xs),
+            "grad": act.grad(xs),
+            "grad2": act.grad2(xs),
+            "vjp": act.vjp(xs, dys),
+            **dict(zip(("f", "df", "d2f"), act.derivatives(xs))),
+            **{f"d{k}": v for k, v in act.param_vjp(xs, dys).items()},
+        }
+    want = {
+        "fn": act(x),
+        "grad": act.grad(x),
+        "grad2": act.grad2(x),
+        "vjp": act.vjp(x, dy),
+        **dict(zip(("f", "df", "d2f"), act.derivatives(x))),
+        **{f"d{k}": v for k, v in act.param_vjp(x, dy).items()},
+    }
+    for name, value in got.items():
+        ours = np.asarray(value.cpu() if hasattr(value, "cpu") else value)
+        assert ours.dtype == np.float32, name
+        assert np.isfinite(ours).all(), (name, ours)
+        expected = want[name].astype(np.float32)
+        if module == "jax.numpy":  # XLA flushes float32 subnormal results to 0
+            tiny = np.finfo(np.float32).tiny
+            expected = np.where((np.abs(expected) < tiny) & (ours == 0), ours, expected)
+        np.testing.assert_array_equal(ours, expected, err_msg=name)
+
+
+def test_pau_float32_without_float64_stays_finite_and_close():
+    """Where the library has no float64 (JAX outside x64 mode) float32 is computed
+    natively, in pairs with the float64 coefficients split in two: no overflow at
+    |x| = 1e10 or 1e30, and within a few ulp of the float64 values."""
+    jnp = pytest.importorskip("jax.numpy")
+    import jax
+
+    act, x = _pau_per_point()
+    x = x.astype(np.float32).astype(np.float64)
+    with jax.enable_x64(False):
+        xs = jnp.asarray(x, dtype=jnp.float32)
+        assert xs.dtype == jnp.float32
+        results = [act(xs), act.grad(xs), act.grad2(xs)]
+        grads = act.param_vjp(xs, jnp.ones_like(xs))
+    # f'' at 1e10 is -2.4e-38, just above float32's smallest normal number: 1e-43 is 35
+    # of its ulps, what is left of the cancellation with 48-bit coefficients
+    for method, value, atol in zip((act, act.grad, act.grad2), results, (0, 0, 1e-43)):
+        ours = np.asarray(value)
+        assert np.isfinite(ours).all()
+        np.testing.assert_allclose(ours, method(x), rtol=3e-7, atol=atol)
+    for name, value in grads.items():
+        assert np.isfinite(np.asarray(value)).all(), name
+
+
+def test_pau_float32_side_of_an_underflowing_denominator():
+    """In float32, B(z) = b1 z underflows below z ~ 1e-38 (a flushing library already
+    at 1e-30 for b1 = 1e-15): the side of z decides, as in float64 (the bound on |z|
+    follows the dtype; 2**-500 is 0 in float32)."""
+    import array_api_compat.numpy as xp
+
+    act = nl.PAU(m=3, n=2)
+    act.set_params(a=[0.1, 0.5, 1.0, 0.2], b=[0.5, 2.0])
+    z = np.array([1e-45, -1e-45, 0.0], dtype=np.float32)
+    p = act._broadcast({k: v.astype(np.float32) for k, v in act.params.items()}, z, xp)
+    zero = np.zeros_like(z)
+    np.testing.assert_array_equal(act._sign_of_b(z, p, zero, xp), [1.0, -1.0, 0.0])
+
+
 def test_pau_starts_close_to_its_init():
     x = np.linspace(-3, 3, 61)
     for spec, target, tol in [("pau", "leaky_relu", 0.05), ("pau(init='tanh')", "tanh", 0.01)]:

@@ -60,7 +60,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._math import nonnegative, nonpositive, sigmoid_pair, two_product
+from .._math import nonnegative, nonpositive, sigmoid_pair, split, two_product
 from ..activation import Activation, Traits, param, register
 from ..errors import InputError, ParameterError
 from ..namespace import Array, Namespace, prepare, prepare_like, quiet
@@ -1028,6 +1028,109 @@ def _ipow(x: Array, power: int) -> Array:
     return result
 
 
+# Double-word arithmetic for pau: a value is a pair (hi, lo) standing for hi + lo, so
+# sums and products carry about twice the working precision (Dekker, Knuth; compensated
+# Horner after Graillat, Langlois and Louvet). Each error term is 0 in exact arithmetic,
+# so autodiff through these sees the plain formulas.
+_Pair = tuple[Any, Any]
+
+
+def _two_sum(a: Array, b: Array) -> _Pair:
+    """``a + b = s + e`` exactly (Knuth), whatever the magnitudes."""
+    s = a + b
+    t = s - a
+    return s, (a - (s - t)) + (b - t)
+
+
+def _dw_add(a: _Pair, b: _Pair) -> _Pair:
+    s, e = _two_sum(a[0], b[0])
+    return _two_sum(s, e + (a[1] + b[1]))
+
+
+def _dw_mul(a: _Pair, b: _Pair, xp: Namespace) -> _Pair:
+    p, e = two_product(a[0], b[0], xp)
+    return _two_sum(p, e + (a[0] * b[1] + a[1] * b[0]))
+
+
+def _dw_scaled(a: _Pair, factor: Any) -> _Pair:
+    """``factor * a`` for a factor that is exact in both parts (+-1, 2, a sign array)."""
+    return factor * a[0], factor * a[1]
+
+
+def _dw_div(n: _Pair, d: _Pair, xp: Namespace) -> _Pair:
+    r = n[0] / d[0]
+    p, e = two_product(r, d[0], xp)
+    return _two_sum(r, (((n[0] - p) - e) + (n[1] - r * d[1])) / d[0])
+
+
+def _dw_horner(coefficients: list[_Pair], t: _Pair, xp: Namespace) -> _Pair:
+    """``sum c_i t**(d - i)`` for the pairs ``c_0, ..., c_d`` (highest power first) at
+    the pair ``t``, ``|t| <= 1``: compensated Horner, the error of every product and sum
+    carried along in ``lo`` (``t`` is split once)."""
+    zero = xp.zeros_like(t[0])
+    t_hi, t_lo = split(t[0], xp)
+    hi, lo = coefficients[0][0] + zero, coefficients[0][1] + zero
+    for c_hi, c_lo in coefficients[1:]:
+        product = hi * t[0]
+        h_hi, h_lo = split(hi, xp)
+        product_error = ((h_hi * t_hi - product) + h_hi * t_lo + h_lo * t_hi) + h_lo * t_lo
+        hi_next, sum_error = _two_sum(product, c_hi)
+        lo = lo * t[0] + hi * t[1] + (product_error + sum_error + c_lo)
+        hi = hi_next
+    return _two_sum(hi, lo)
+
+
+def _dw_int(a: _Pair, factor: int, xp: Namespace) -> _Pair:
+    """``factor * a`` for an integer factor, exact as a pair."""
+    if factor == 0 or abs(factor) & (abs(factor) - 1) == 0:
+        return _dw_scaled(a, float(factor))
+    return _dw_mul(a, (xp.full_like(a[0], float(factor)), xp.zeros_like(a[0])), xp)
+
+
+def _dw_reciprocal(x: Array, xp: Namespace) -> _Pair:
+    """``1/x`` as a pair, for finite ``|x| >= 1``. The residual ``1 - hi x`` is exact:
+    the split is done on ``x`` and ``hi`` scaled by inverse powers of two where ``|x|``
+    is large (the split of ``x`` itself would overflow)."""
+    hi = 1 / x
+    big, shift = (2.0**500, 2.0**600) if x.dtype == xp.float64 else (2.0**40, 2.0**64)
+    large = xp.abs(x) > big
+    one = xp.ones_like(x)
+    scale = xp.where(large, one * (1 / shift), one)
+    p, e = two_product(hi / scale, x * scale, xp)
+    return hi, ((1 - p) - e) * hi
+
+
+def _dw_times_large(a: _Pair, x: Array, xp: Namespace) -> _Pair:
+    """``a * x`` for an exact, possibly huge ``x``: the rounding error of ``a_hi x`` is
+    kept where the split is safe, and the pair is not renormalised (an overflow to inf
+    stays inf, not nan)."""
+    limit = 2.0**500 if x.dtype == xp.float64 else 2.0**60
+    zero = xp.zeros_like(x)
+    safe = (xp.abs(a[0]) < limit) & (xp.abs(x) < limit)
+    product = a[0] * x
+    _, error = two_product(xp.where(safe, a[0], zero), xp.where(safe, x, zero), xp)
+    return product, error + a[1] * x
+
+
+def _float64_of(x: Array, xp: Namespace) -> Any:
+    """The namespace's float64 where ``x`` is narrower and the library has float64 on
+    ``x``'s device (torch, CuPy, array-api-strict, JAX in x64 mode), else None."""
+    if x.dtype == xp.float64:
+        return None
+    try:
+        info = xp.__array_namespace_info__()
+    except AttributeError:
+        return None
+    try:
+        dtypes = info.dtypes(device=x.device, kind="real floating")
+    except Exception:  # no device attribute (a tracer), or no device= argument
+        try:
+            dtypes = info.dtypes(kind="real floating")
+        except Exception:
+            return None
+    return dtypes.get("float64")
+
+
 @lru_cache(maxsize=64)
 def _pau_fit(m: int, n: int, target: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Coefficients of ``P/(1 + |B|)`` fitted to ``target`` on [-3, 3]: least squares
@@ -1086,7 +1189,15 @@ class PAU(Learnable):
     -----
     :math:`Q \ge 1`, so there are no poles. For ``|x| > 1`` the polynomials are
     evaluated in ``u = 1/x`` and the power of ``x`` is applied last, so f, f', f''
-    have no overflow of intermediate powers and the right limit at ``+-inf``. Where
+    have no overflow of intermediate powers and the right limit at ``+-inf``. A fitted
+    rational cancels: the leaky_relu fit gives f(-0.75) = -0.0014 from terms near 0.4
+    and f''(1e10) = -2.4e-38 from terms near 0.2, so everything is evaluated in
+    double-word arithmetic (compensated Horner, exact products): f, f', f'' are within
+    1 ulp in float64. Float32 (and narrower) is computed in float64 from the float64
+    coefficients wherever the library has float64 (torch, CuPy, JAX in x64 mode) and
+    rounded once; without it (JAX's default, Apple MPS) float32 is computed natively in
+    pairs, each float64 coefficient held as two float32 numbers: 0 ulp on the backend
+    grid but near f''(1e10) = -2.4e-38 (12 ulp). Where
     ``B(x) = 0`` (always at ``x = 0``) Q has a kink: f' and f'' are the one-sided
     limits of smaller magnitude; the gradient in ``b`` uses ``sign(0) = 0``.
 
@@ -1208,106 +1319,227 @@ class PAU(Learnable):
             bk = p["b"][..., k - 1] + zero
             term = xp.where(bk > 0, one, -one) * (sz if k % 2 else one)
             lead = xp.where(bk != 0, term, lead)
-        tiny = (xp.abs(z) < 2.0**-500) & (z != 0)
+        # B underflows only where |z| is below about the root of the smallest normal
+        # (2**-511 in float64, 2**-63 in float32: a float64 constant would be 0 there).
+        limit = float(xp.finfo(z.dtype).smallest_normal) ** 0.5
+        tiny = (xp.abs(z) < limit) & (z != 0)
         return xp.where(B != 0, xp.sign(B), xp.where(tiny, lead, zero))
+
+    @staticmethod
+    def _derived(c: list[_Pair], order: int, xp: Namespace) -> list[_Pair]:
+        """The pairs of the coefficients (index = power) of the ``order``-th derivative
+        of ``sum c_i t^i``: ``(i + 1) ... (i + order) c_(i + order)``, exact as pairs."""
+        out = []
+        for i in range(len(c) - order):
+            factor = math.prod(range(i + 1, i + order + 1))
+            hi, lo = c[i + order]
+            if factor & (factor - 1) == 0:  # a power of two: the product is exact
+                out.append((factor * hi, factor * lo))
+            else:
+                product, error = two_product(hi, xp.full_like(hi, float(factor)), xp)
+                out.append((product, error + factor * lo))
+        return out
 
     def _all(self, x: Array, p: Params, xp: Namespace, want: int) -> list[Array]:
         """``[f, f', f'']`` (the first ``want`` + 1 of them), each at the kink the
-        one-sided limit of smaller magnitude."""
+        one-sided limit of smaller magnitude.
+
+        Inside (``|x| <= 1``): ``f = P/H`` with ``H = 1 + s B`` (``s`` the sign of B)
+        and the quotient rule. Outside: ``f = x^k g(u)``, ``u = 1/x``, ``k = m - n``,
+        ``g = p(u) / H(u)`` with the reversed polynomials ``p(u) = sum a_j u^(m-j)``,
+        ``H(u) = u^n + s beta(u)``, ``beta(u) = sum b_k u^(n-k)``; then
+        ``f' = x^(k-1) (k g - u g')`` and
+        ``f'' = x^(k-2) (k(k-1) g - 2(k-1) u g' + u^2 g'')``, whose terms do not cancel
+        by construction as those of ``P''Q^2 - ...`` do at large x. Both regimes share
+        one evaluation (the coefficients and ``t = x`` or ``1/x`` chosen per element),
+        all in pairs (double-word): fitted coefficients can nearly cancel
+        (f''(1e10) = -2.4e-38 of the leaky_relu fit comes from terms near 0.2)."""
         inner, z, X, u = self._regimes(x, xp)
         m, n = self.m, self.n
-        one = xp.ones_like(x)
-        # inner regime, direct polynomials
-        P, P1, P2, B, B1, B2 = self._polys(z, p, xp, scaled=False)
-        side = self._sign_of_b(z, p, B, xp)
-        # |B| as side * B: the same value, and autodiff of the formula then takes the
-        # side of x where B underflows to 0 (abs'(0) would drop Q')
-        Q = 1 + xp.where(side == 0, xp.abs(B), side * B)
-        # outer regime: f = x^k g(u) with u = 1/x, k = m - n, g = sign(x)^n p(u) / q(u),
-        # p(u) = sum a_j u^(m-j), q(u) = |u^n| + |beta(u)|, beta(u) = sum b_k u^(n-k);
-        # f' = x^(k-1) (k g - u g'), f'' = x^(k-2) (k(k-1) g - 2(k-1) u g' + u^2 g''),
-        # with g', g'' in u: no cancellation of the large terms of P, P', Q, Q'.
-        p0, p1, p2, beta, beta1, beta2 = self._upolys(u, p, xp)
         k = m - n
-        sx_n = one if n % 2 == 0 else xp.where(X < 0, -one, one)
-        w = _ipow(u, n)
-        w1 = n * _ipow(u, n - 1)
-        w2 = n * (n - 1) * _ipow(u, n - 2) if n >= 2 else xp.zeros_like(x)
-        sw = one if n % 2 == 0 else xp.where(u < 0, -one, one)
-        q = xp.abs(w) + xp.abs(beta)
-        at_inf = xp.abs(u) == 0
+        one, zero = xp.ones_like(x), xp.zeros_like(x)
+        outer = xp.where(inner, zero, one)  # 0 inside, 1 outside: exact masks
+        at_inf = xp.isinf(X)
+        finite_x = xp.where(at_inf, one, X)
+        U = (u, _dw_reciprocal(finite_x, xp)[1] * outer)  # (1, 0) inside
+        t = (xp.where(inner, z, u), U[1])
+        # the coefficients as pairs: float64 ones rounded to float32 keep their rest
+        # in "a_lo", "b_lo" where float32 is computed natively (see _bound)
+        a_lo, b_lo = p.get("a_lo", p["a"] * 0), p.get("b_lo", p["b"] * 0)
+        a = [(p["a"][..., j], a_lo[..., j]) for j in range(m + 1)]
+        b = [(p["b"][..., i - 1], b_lo[..., i - 1]) for i in range(1, n + 1)]
+        nothing = (xp.zeros_like(b[0][0]), xp.zeros_like(b[0][0]))
+        b_in, b_out = [nothing, *b], [*b[::-1], nothing]  # B(x), beta(u), both n + 1
+
+        def evaluate(inside: list[_Pair], outside: list[_Pair], order: int) -> _Pair:
+            c_in, c_out = self._derived(inside, order, xp), self._derived(outside, order, xp)
+            if not c_in:
+                return zero, zero
+            merged = [
+                (xp.where(inner, ci[0], co[0]), xp.where(inner, ci[1], co[1]))
+                for ci, co in zip(c_in[::-1], c_out[::-1])
+            ]
+            return _dw_horner(merged, t, xp)
+
+        orders = range(want + 1)
+        F = [evaluate(a, a[::-1], i) for i in orders]
+        G = [evaluate(b_in, b_out, i) for i in orders]  # B, B', B'' or beta, ...
+        # the 1 of H and its derivatives: 1, 0, 0 inside, u^n, n u^(n-1), ... outside
+        powers: list[_Pair] = [(one, zero)]
+        for _ in range(n):
+            powers.append(_dw_mul(powers[-1], U, xp))
+        E: list[_Pair] = []
+        for i in orders:
+            if i > n:
+                E.append((zero, zero))
+                continue
+            e = _dw_int(powers[n - i], math.prod(range(n - i + 1, n + 1)), xp)
+            E.append((xp.where(inner, one if i == 0 else zero, e[0]), e[1] * outer))
+        side_in = self._sign_of_b(z, p, G[0][0], xp)
+        sign_x = xp.where(X < 0, -one, one) if n % 2 else one
+        side_out = xp.where(G[0][0] == 0, zero, sign_x * xp.sign(G[0][0]))
+        side = xp.where(inner, side_in, side_out)
+        kink = side == 0
+        # The side at a kink (B = 0, so H does not depend on it): the numerator is
+        # A - s C (f') or A2 + s C2 (f''); the smaller one-sided limit is chosen on the
+        # leading parts (plain arithmetic, the same on every library).
+        f0, f1 = F[0][0], F[1][0] if want >= 1 else zero
+        h0 = E[0][0]
+        e1, d1 = (E[1][0], G[1][0]) if want >= 1 else (zero, zero)
+        w_lead = xp.where(inner, one, -u)  # the weight of n1 (inside 1, outside -u)
+        A1 = f1 * h0 - f0 * e1
+        C1 = f0 * d1
+        sides = [xp.where(kink, one, side)]
+        if want >= 1:
+            A = k * f0 * h0 * outer + w_lead * A1
+            sides.append(xp.where(kink, xp.where(A * (w_lead * C1) >= 0, one, -one), side))
+        if want >= 2:
+            f2, e2, d2 = F[2][0], E[2][0], G[2][0]
+            X0, X1 = 2 * f1 * e1 + f0 * e2, 2 * f1 * d1 + f0 * d2
+            w2 = xp.where(inner, one, u * u)
+            c_b = -2 * (k - 1) * u * h0 * outer
+            A2 = (
+                k * (k - 1) * f0 * h0 * h0 * outer
+                + c_b * A1
+                + w2 * (f2 * h0 * h0 - X0 * h0 + 2 * f0 * (e1 * e1 + d1 * d1))
+            )
+            C2 = -c_b * C1 + w2 * (-X1 * h0 + 4 * f0 * e1 * d1)
+            sides.append(xp.where(kink, xp.where(A2 * C2 <= 0, one, -one), side))
+        w = (xp.where(inner, one, -u), -U[1])
         results = []
-        for order in range(want + 1):
-            candidates = []
-            for s_sign in (1.0, -1.0):
-                s_in = xp.where(side == 0, s_sign * one, side)
-                sb = xp.where(beta == 0, s_sign * one, xp.sign(beta))
-                q1 = sw * w1 + sb * beta1
-                g = sx_n * p0 / q
-                if order == 0:
-                    inner_v = P / Q
-                    outer_v = g
-                elif order == 1:
-                    inner_v = P1 / Q - P * s_in * B1 / (Q * Q)
-                    g1 = sx_n * (p1 / q - p0 * q1 / (q * q))
-                    outer_v = k * g - u * g1
-                else:
-                    Q1, Q2 = s_in * B1, s_in * B2
-                    inner_v = (
-                        P2 / Q - (2 * P1 * Q1 + P * Q2) / (Q * Q) + 2 * P * Q1 * Q1 / (Q * Q * Q)
-                    )
-                    q2 = sw * w2 + sb * beta2
-                    g1 = sx_n * (p1 / q - p0 * q1 / (q * q))
-                    g2 = sx_n * (
-                        p2 / q - (2 * p1 * q1 + p0 * q2) / (q * q) + 2 * p0 * q1 * q1 / (q * q * q)
-                    )
-                    outer_v = k * (k - 1) * g - 2 * (k - 1) * (u * g1) + (u * u) * g2
-                power = k - order
-                scale = _ipow(X, power) if power >= 0 else _ipow(u, -power)
-                outer_total = xp.where(at_inf & (outer_v == 0), xp.zeros_like(x), scale * outer_v)
-                candidates.append(xp.where(inner, inner_v, outer_total))
-                if order == 0:
-                    break
-            value = candidates[0] if order == 0 else _smaller(candidates[0], candidates[1], xp)
-            results.append(value)
+        for order in orders:
+            s = sides[order]
+            H = [_dw_add(E[i], _dw_scaled(G[i], s)) for i in range(order + 1)]
+            H2 = _dw_mul(H[0], H[0], xp)
+            if order == 0:
+                N, D = F[0], H[0]
+            else:
+                n1 = _dw_add(_dw_mul(F[1], H[0], xp), _dw_scaled(_dw_mul(F[0], H[1], xp), -1.0))
+            if order == 1:  # inside n1; outside k p H - u n1
+                N, D = _dw_mul(w, n1, xp), H2
+                if k != 0:
+                    N = _dw_add(N, _dw_scaled(_dw_int(_dw_mul(F[0], H[0], xp), k, xp), outer))
+            if order == 2:  # inside n2; outside k(k-1) p H^2 - 2(k-1) u n1 H + u^2 n2
+                cross = _dw_add(_dw_scaled(_dw_mul(F[1], H[1], xp), 2.0), _dw_mul(F[0], H[2], xp))
+                n2 = _dw_add(
+                    _dw_add(_dw_mul(F[2], H2, xp), _dw_scaled(_dw_mul(cross, H[0], xp), -1.0)),
+                    _dw_scaled(_dw_mul(F[0], _dw_mul(H[1], H[1], xp), xp), 2.0),
+                )
+                u2 = _dw_mul(U, U, xp)
+                N = _dw_mul((xp.where(inner, one, u2[0]), u2[1] * outer), n2, xp)
+                if k * (k - 1) != 0:
+                    term = _dw_int(_dw_mul(F[0], H2, xp), k * (k - 1), xp)
+                    N = _dw_add(N, _dw_scaled(term, outer))
+                if k != 1:
+                    term = _dw_int(_dw_mul(_dw_mul(U, n1, xp), H[0], xp), -2 * (k - 1), xp)
+                    N = _dw_add(N, _dw_scaled(term, outer))
+                D = _dw_mul(H2, H[0], xp)
+            v = _dw_div(N, D, xp)
+            exponent = k - order  # outside: times x^exponent (inside x = u = 1)
+            if exponent >= 0:
+                for _ in range(exponent):
+                    v = _dw_times_large(v, finite_x, xp)
+            else:
+                for _ in range(-exponent):
+                    v = _dw_mul(v, U, xp)
+            value = xp.where(xp.isinf(v[0]), v[0], v[0] + v[1])
+            limit = xp.where(v[0] == 0, zero, v[0] * _ipow(X, max(exponent, 0)))
+            results.append(xp.where(at_inf, limit, value))
         return results
 
-    def _upolys(self, u: Array, p: Params, xp: Namespace) -> tuple[Array, ...]:
-        """``p(u) = sum a_j u^(m-j)``, ``beta(u) = sum b_k u^(n-k)`` and their first and
-        second derivatives in ``u``."""
-        a, b = p["a"], p["b"]
-        m, n = self.m, self.n
-        zero = xp.zeros_like(u)
-        p0 = p1 = p2 = zero
-        for j in range(m + 1):
-            e = m - j
-            aj = a[..., j]
-            p0 = p0 + aj * _ipow(u, e)
-            if e >= 1:
-                p1 = p1 + e * aj * _ipow(u, e - 1)
-            if e >= 2:
-                p2 = p2 + e * (e - 1) * aj * _ipow(u, e - 2)
-        beta = beta1 = beta2 = zero
-        for k in range(1, n + 1):
-            e = n - k
-            bk = b[..., k - 1]
-            beta = beta + bk * _ipow(u, e)
-            if e >= 1:
-                beta1 = beta1 + e * bk * _ipow(u, e - 1)
-            if e >= 2:
-                beta2 = beta2 + e * (e - 1) * bk * _ipow(u, e - 2)
-        return p0, p1, p2, beta, beta1, beta2
+    # float32 (and narrower) is computed in float64 where the library has it, from the
+    # float64 coefficients, and rounded once (section Notes).
+
+    def _bound(self, x: Array, xp: Namespace) -> Params:
+        wide = _float64_of(x, xp)
+        if wide is not None:
+            return super()._bound(xp.astype(x, wide), xp)
+        p = super()._bound(x, xp)
+        if x.dtype == xp.float32:
+            # Natively in float32: each float64 coefficient as float32 hi + lo (48 bits)
+            store: Params = self._store  # type: ignore[attr-defined]
+            rest = {}
+            for name in ("a", "b"):
+                value = np.asarray(store[name], dtype=np.float64)
+                lo = (value - value.astype(np.float32).astype(np.float64)).astype(np.float32)
+                try:
+                    rest[name] = xp.asarray(lo, dtype=x.dtype, device=x.device)
+                except (TypeError, AttributeError):
+                    rest[name] = xp.asarray(lo, dtype=x.dtype)
+            for name, value in self._broadcast(rest, x, xp).items():
+                p[f"{name}_lo"] = value
+        return p
+
+    @staticmethod
+    def _widened(x: Array, p: Params, xp: Namespace) -> tuple[Array, Params, Any]:
+        """``x`` and ``p`` in float64, and the dtype to round back to (None: as given)."""
+        wide = _float64_of(x, xp)
+        if wide is None:
+            return x, p, None
+        return xp.astype(x, wide), {k: xp.astype(v, wide) for k, v in p.items()}, x.dtype
+
+    def _order(self, x: Array, p: Params, xp: Namespace, order: int) -> Array:
+        w, q, narrow = self._widened(x, p, xp)
+        y = self._all(w, q, xp, order)[order]
+        return y if narrow is None else xp.astype(y, narrow)
 
     def _fp(self, x: Array, p: Params, xp: Namespace) -> Array:
-        return self._all(x, p, xp, 0)[0]
+        return self._order(x, p, xp, 0)
 
     def _dfp(self, x: Array, p: Params, xp: Namespace) -> Array:
-        return self._all(x, p, xp, 1)[1]
+        return self._order(x, p, xp, 1)
 
     def _d2fp(self, x: Array, p: Params, xp: Namespace) -> Array:
-        return self._all(x, p, xp, 2)[2]
+        return self._order(x, p, xp, 2)
+
+    def _derivatives(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
+        w, q, narrow = self._widened(x, self._bound(x, xp), xp)
+        f, df, d2f = self._all(w, q, xp, 2)
+        if narrow is None:
+            return f, df, d2f
+        return xp.astype(f, narrow), xp.astype(df, narrow), xp.astype(d2f, narrow)
+
+    def _product(self, x: Array, v: Array, xp: Namespace) -> Array:
+        """``v * f'(x)``, the product taken before the rounding to x's dtype."""
+        w, q, narrow = self._widened(x, self._bound(x, xp), xp)
+        if narrow is None:
+            return v * self._all(w, q, xp, 1)[1]
+        return xp.astype(xp.astype(v, w.dtype) * self._all(w, q, xp, 1)[1], narrow)
+
+    def _vjp(self, x: Array, dy: Array, xp: Namespace) -> Array:
+        return self._product(x, dy, xp)
+
+    def _jvp(self, x: Array, v: Array, xp: Namespace) -> Array:
+        return self._product(x, v, xp)
 
     def _pgrad(self, x: Array, dy: Array, p: Params, xp: Namespace) -> Params:
+        w, q, narrow = self._widened(x, p, xp)
+        if narrow is None:
+            return self._pgrad_exact(x, dy, p, xp)
+        grads = self._pgrad_exact(w, xp.astype(dy, w.dtype), q, xp)
+        return {k: xp.astype(v, narrow) for k, v in grads.items()}
+
+    def _pgrad_exact(self, x: Array, dy: Array, p: Params, xp: Namespace) -> Params:
         inner, z, X, u = self._regimes(x, xp)
         m, n = self.m, self.n
         one = xp.ones_like(x)

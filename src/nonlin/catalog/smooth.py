@@ -26,7 +26,9 @@ relative accuracy, and further problems are handled everywhere:
   roundings of a product; a fitted polynomial's) would add up to 4-8 ulp. For the tanh
   form of GELU and for Mish, ``exp`` is then replaced by a pair :func:`_exp_pair`, the
   products are formed as pairs and rounded once (:func:`_product`), and the fitted
-  polynomials take their leading terms as pairs (:func:`_near_root_float32`).
+  polynomials take their leading terms as pairs (:func:`_near_root_float32`). The exact
+  GELU has its own float32 erfcx and Gaussian as pairs (:func:`_erfcx_pair32`,
+  :func:`_gauss_pair32`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ import math
 import struct
 from dataclasses import dataclass
 from typing import Any, NamedTuple
+
+import array_api_compat
 
 from .. import special
 from .._math import neg_abs, nonnegative, two_product
@@ -550,7 +554,122 @@ _TANH_A = (1.5957691216057308, -9.96930880911092e-17)  # 2 sqrt(2/pi)
 _TANH_B = (0.07135481627260025, -6.175149918155315e-19)  # 2 * 0.044715 sqrt(2/pi)
 _TANH_3B = (0.21406444881780073, 1.2025242832367862e-17)  # 3 B
 
-_DIRECT = 2.0 * math.sqrt(2.0)  # |x| below which float32 gelu takes erfc directly
+_INV_SQRT_PI = (0.5641895835477563, 7.66772980658294e-18)  # 1/sqrt(pi)
+_GAUSS_SHIFT = 2.0**64  # float32 exp(-x**2/2) is scaled by this below e**-40
+
+# Float32 erfcx on [0, 6): Taylor series about the centres 1/8 + i/4 (|t - c| <= 1/8),
+# rows erfcx(c) and erfcx'(c) (40-digit mpmath); the coefficients of d**n, n >= 2, follow
+# from erfcx' = 2t erfcx - 2/sqrt(pi): a[n+1] = (2c a[n] + 2 a[n-1]) / (n+1). Nine terms:
+# the first one left out is below 1e-10 relative. From 6 on, the asymptotic series (its
+# first term left out is below 2e-10 there).
+_ERFCX32_ROWS = (
+    (0.8732218450821508, -0.9100737058249748), (0.6858572331012929, -0.6139862422695429),
+    (0.5568138808733625, -0.43236181600380946), (0.464311583202669, -0.3158338964908418),
+    (0.3956980795529959, -0.2380584881012718), (0.3432958898621254, -0.18431546997466777),
+    (0.30226120936348594, -0.14603023666418335), (0.2694299851646704, -0.11801672272799837),
+    (0.24267036461265454, -0.09703011749173075), (0.22050569220490668, -0.08097712912220592),
+    (0.201887554546017, -0.06846950572892327), (0.1860549346844711, -0.05856329265980373),
+    (0.1724443521021736, -0.05060196645692752), (0.1606310681265444, -0.044119457241337846),
+    (0.15028972247426936, -0.03877867915705971), (0.1411674197630518, -0.034331663931861184),
+    (0.13306497124120825, -0.03059315435554446), (0.12582358819498807, -0.02742277038936697),
+    (0.11931528862713332, -0.02471274729452929), (0.1134358772147405, -0.022379364251792787),
+    (0.10809973724654746, -0.020356860318401043), (0.10323591747815693, -0.0185930542053256),
+    (0.09878515717340754, -0.01704614889467775), (0.09469759959536303, -0.015682371849997035),
+)  # fmt: skip
+_ERFCX32_END = 6.0
+# (erfcx(t) t sqrt(pi) - 1) / u, u = 1/t**2: the asymptotic series' coefficients
+# (-1)**n (2n-1)!!/2**n, n >= 1.
+_ERFCX32_ASYMPTOTIC = (
+    -0.5, 0.75, -1.875, 6.5625, -29.53125, 162.421875, -1055.7421875, 7918.06640625,
+    -67303.564453125,
+)  # fmt: skip
+
+
+def _erfcx32_columns() -> tuple[tuple[float, ...], ...]:
+    """The Taylor coefficients of :data:`_ERFCX32_ROWS` by power: a0 as float32 hi and
+    lo (two columns), then a1 to a8."""
+    rows = []
+    for i, (a0, a1) in enumerate(_ERFCX32_ROWS):
+        c = 0.25 * (i + 0.5)
+        a = [a0, a1]
+        for n in range(1, 8):
+            a.append((2 * c * a[n] + 2 * a[n - 1]) / (n + 1))
+        hi = _float32(a0)
+        rows.append((hi, a0 - hi, *a[1:]))
+    return tuple(zip(*rows))
+
+
+_ERFCX32_COLUMNS = _erfcx32_columns()
+
+
+def _erfcx_pair32(t: Array, xp: Namespace) -> tuple[Array, Array]:
+    """``erfcx(t) = q + q_lo`` for float32 ``t >= 0``, to a fifth of an ulp.
+
+    The backends' float32 erfcx is off by up to 7 ulp (PyTorch), 2 (JAX), and it is one
+    rounding away from the result at best; here it is a pair: on [0, 6) a Taylor series
+    whose leading term ``a0 + d * rest`` is summed exactly (``d * rest`` is at most 0.14
+    of it, so the rest's roundings hardly show), beyond ``(1/sqrt(pi))/t (1 + s)``
+    with ``s`` the asymptotic series in ``1/t**2`` (at most 1/72) and the quotient
+    corrected by its exact remainder. Each branch's input is confined to its range.
+    """
+    near = t < _ERFCX32_END
+    tn = xp.where(near, t, xp.zeros_like(t))
+    i = xp.clip(xp.floor(tn * 4.0), 0.0, len(_ERFCX32_ROWS) - 1.0)
+    index = xp.reshape(xp.astype(i, xp.int32), (-1,))  # take wants 1-d indices
+    d = tn - 0.25 * (i + 0.5)
+    device = array_api_compat.device(t)
+
+    def column(n: int) -> Array:
+        values = xp.asarray(_ERFCX32_COLUMNS[n], dtype=t.dtype, device=device)
+        return xp.reshape(xp.take(values, index), t.shape)
+
+    rest = column(len(_ERFCX32_COLUMNS) - 1)
+    for n in range(len(_ERFCX32_COLUMNS) - 2, 1, -1):
+        rest = rest * d + column(n)
+    p, p_err = two_product(d, rest, xp)
+    q_near, q_near_lo = _two_sum(column(0), p)
+    q_near_lo = q_near_lo + (p_err + column(1))
+    tf = xp.where(near, _full(t, _ERFCX32_END, xp), t)
+    u = 1 / (tf * tf)
+    c = _ERFCX32_ASYMPTOTIC
+    series = _full(t, c[-1], xp)
+    for coefficient in reversed(c[:-1]):
+        series = coefficient + u * series
+    c_hi, c_lo = _pair(_INV_SQRT_PI, t, xp)
+    r = c_hi / tf
+    r_p, r_err = two_product(r, tf, xp)
+    r_lo = (((c_hi - r_p) - r_err) + c_lo) / tf  # c/t = r + r_lo
+    q_far, q_far_lo = _two_sum(r, r * (u * series))
+    q_far_lo = q_far_lo + r_lo
+    return xp.where(near, q_near, q_far), xp.where(near, q_near_lo, q_far_lo)
+
+
+def _gauss_pair32(square: Array, err: Array, xp: Namespace) -> tuple[Array, Array, Array]:
+    """``exp(-(square + err)/2)`` for float32 as ``(m, m_lo, deep)``, to about a tenth of
+    an ulp, scaled by ``2**64`` where ``deep`` (below ``e**-40``): the scaling is exact, so
+    that unscaling a finished product adds no rounding (and every product built from
+    ``m`` stays far above the subnormals that XLA flushes). ``square <= 256``.
+    """
+    y = -0.5 * square  # exact
+    deep = y < -40.0
+    k = xp.round(y * (1 / math.log(2)))
+    t = y - k * _LN2_HI  # exact
+    w = k * _LN2_LO
+    r = t - w
+    r_lo = (t - r) - w
+    tail = _full(y, _EXP_TAIL[-1], xp)
+    for c in reversed(_EXP_TAIL[1:-1]):
+        tail = c + r * tail
+    sq, sq_lo = two_product(r, r, xp)
+    one, one_lo = _two_sum(xp.ones_like(y), r)
+    head, head_lo = _two_sum(one, 0.5 * sq)
+    low = head_lo + (one_lo + (0.5 * sq_lo + sq * (r * tail)))
+    hi = head + low
+    lo = (low - (hi - head)) + hi * (r_lo - 0.5 * err)  # exp(-err/2) = 1 - err/2
+    power = xp.pow(_full(y, 2.0, xp), xp.where(deep, k + 64.0, k))  # exact, normal
+    return hi * power, lo * power, deep
+
+
 _GELU_MODES = {"none": "none", "erf": "none", "exact": "none", "tanh": "tanh"}
 
 
@@ -594,8 +713,11 @@ class GELU(_FromPieces):
     Exact form: for ``x < 0``, ``Phi(x) = erfcx(|x|/sqrt 2) exp(-x**2/2) / 2`` with the
     square split exactly, so the negative tail is accurate down to underflow
     (``gelu(-10) = -7.6e-23``; PyTorch's ``1 + erf`` gives 0 from about -8). Float32
-    arrays of PyTorch and JAX compute in float32, where their erfcx is loose: there
-    ``erfc`` itself is used while it is normal, erfcx's asymptotic series beyond. Tanh form:
+    arrays of PyTorch, JAX and array_api_strict compute in float32, where the backends'
+    erfcx is loose (7 ulp in PyTorch) and four roundings would add up: there erfcx is
+    our own pair (a Taylor table to 6, the asymptotic series beyond), ``exp(-x**2/2)``
+    a pair scaled by ``2**64`` in the tail (XLA flushes subnormal intermediates), and
+    every result is a product of pairs rounded once (within 1 ulp). Tanh form:
     ``x sigma(v)`` does not cancel for ``x << 0``, and ``v`` is formed in double-double
     (its rounding would be magnified ``|v|`` times by ``exp``). Both give ``-0.0`` at
     ``-inf`` and ``inf`` at ``inf``. f' has a root near -0.75 (and the tanh form's f''
@@ -622,9 +744,10 @@ class GELU(_FromPieces):
     # ----------------------------------------------------------------- exact form
 
     def _erf_pieces(self, x: Array, xp: Namespace, cheap: bool = False) -> dict[str, Any]:
+        if not cheap and not _is64(x, xp):
+            return self._erf_pieces32(x, xp)
         xc = xp.clip(x, -40.0, 40.0)  # exp(-x**2/2) is 0 beyond, even shifted
         a = nonnegative(-xc, xp)  # |x| on the negative side, clamped
-        direct = None
         if cheap:  # a float32 result: the roundings of x**2 and |x|/sqrt 2 do not show
             square, err = xc * xc, 0.0
             m, deep, scale = _exp_tail(-0.5 * square, xp, cheap=True)
@@ -637,16 +760,6 @@ class GELU(_FromPieces):
             t, t_err = two_product(a, _full(x, half_hi, xp), xp)
             t_err = t_err + a * half_lo  # a / sqrt 2 = t + t_err
             q0 = special.erfcx(t, xp)
-            if not _is64(x, xp):
-                # Float32 erfcx is loose: PyTorch's by 8 ulp for t < 1 (where its erfc is
-                # good, and JAX's no worse than its erfcx), JAX's is 0 from t = 9.2. So
-                # 2 Phi(x) = erfc(t + t_err) itself for t < 2 (used where |x| < _DIRECT),
-                # and erfcx's asymptotic series (to 6e-10) where m is shifted, t > 8.94.
-                direct = special.erfc(t, xp) - t_err * (_TWO_OVER_SQRT_PI * m)
-                tt = xp.where(t > 8.0, t, _full(x, 8.0, xp))
-                u = 1 / (tt * tt)
-                series = 1 + u * (-0.5 + u * (0.75 + u * (-1.875 + u * (6.5625 - u * 29.53125))))
-                q0 = xp.where(deep, (0.5 * _TWO_OVER_SQRT_PI) / tt * series, q0)
             q = q0 + t_err * (2 * t * q0 - _TWO_OVER_SQRT_PI)  # erfcx' = 2t erfcx - 2/sqrt(pi)
         return {
             "xc": xc,
@@ -657,34 +770,95 @@ class GELU(_FromPieces):
             "scale": scale,
             "a": a,
             "q": q,  # erfcx(|x|/sqrt 2), used where x < 0
-            "direct": direct,  # float32: 2 Phi(x) = q m where x < 0 and not deep
             "phi_right": special.erfc(-(nonnegative(x, xp) * _SQRT_HALF[0]), xp),  # 2 Phi
         }
 
     def _erf_value(self, x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
+        if "f32" in p:
+            return self._erf_value32(x, xp, p)
         left = _unscale(-(0.5 * p["a"] * p["q"]) * p["m"], p["deep"], p["scale"], xp)
-        if p["direct"] is not None:
-            left = xp.where(p["a"] < _DIRECT, -(0.5 * p["a"]) * p["direct"], left)
         right = nonnegative(x, xp) * (0.5 * p["phi_right"])
         return xp.where(x >= 0, right, left)
 
     def _erf_slope(self, x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
+        if "f32" in p:
+            return self._erf_slope32(x, xp, p)
         k = _INV_SQRT_2PI[0]
         m = p["m"]
         bracket = _near_root(x, _GELU_ROOT, 0.5 * p["q"] - p["a"] * k, xp)
         left = _unscale(m * bracket, p["deep"], p["scale"], xp)
-        if p["direct"] is not None:
-            use = (p["a"] < _DIRECT) & ((x <= _GELU_ROOT.start) | (x >= _GELU_ROOT.stop))
-            left = xp.where(use, 0.5 * p["direct"] - (p["a"] * k) * m, left)
         xr = nonnegative(p["xc"], xp)
         right = 0.5 * p["phi_right"] + xr * k * _unscale(m, p["deep"], p["scale"], xp)
         return xp.where(x >= 0, right, left)
 
     def _erf_curvature(self, x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
+        if "f32" in p:
+            return self._erf_curvature32(x, xp, p)
         k_hi, k_lo = _pair(_INV_SQRT_2PI, x, xp)
         poly = (2.0 - p["square"]) - p["err"]
         value = (p["m"] * k_hi + p["m"] * k_lo) * poly
         return _unscale(value, p["deep"], p["scale"], xp)
+
+    # ------------------------------------------------- exact form, float32 in float32
+
+    def _erf_pieces32(self, x: Array, xp: Namespace) -> dict[str, Any]:
+        # Everything as float32 pairs, each result rounded once: m = exp(-x**2/2) from
+        # the exact square (:func:`_gauss_pair32`, scaled by 2**64 deep in the tail),
+        # erfcx(|x|/sqrt 2) from :func:`_erfcx_pair32` and corrected for the rounding
+        # of |x|/sqrt 2, and Phi(-|x|) = erfcx m / 2.
+        xc = xp.clip(x, -16.0, 16.0)  # every result is 0 (or x, or 1) beyond
+        a = xp.abs(xc)
+        square, err = two_product(xc, xc, xp)
+        m, m_lo, deep = _gauss_pair32(square, err, xp)
+        half_hi, half_lo = _pair(_SQRT_HALF, x, xp)
+        t, t_err = two_product(a, _full(x, half_hi, xp), xp)
+        t_err = t_err + a * half_lo  # |x| / sqrt 2 = t + t_err
+        q, q_lo = _erfcx_pair32(t, xp)
+        q_lo = q_lo + t_err * (2 * t * q - _TWO_OVER_SQRT_PI)  # erfcx' = 2t erfcx - 2/sqrt(pi)
+        q, q_lo = _two_sum(q, q_lo)
+        e, e_lo = _product_pair(xp, (q, q_lo), (m, m_lo))  # 2 Phi(-|x|), scaled
+        e = _unscale(0.5 * e, deep, 1 / _GAUSS_SHIFT, xp)
+        e_lo = _unscale(0.5 * e_lo, deep, 1 / _GAUSS_SHIFT, xp)
+        return {"f32": True, "xc": xc, "a": a, "square": square, "err": err, "m": m,
+                "m_lo": m_lo, "deep": deep, "q": q, "q_lo": q_lo, "e": e, "e_lo": e_lo}  # fmt: skip
+
+    def _erf_value32(self, x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
+        left = _product(xp, (p["a"], 0.0), (p["q"], p["q_lo"]), (p["m"], p["m_lo"]))
+        left = _unscale(-0.5 * left, p["deep"], 1 / _GAUSS_SHIFT, xp)
+        one, one_lo = _two_sum(xp.ones_like(x), -p["e"])  # Phi(x) = 1 - Phi(-x)
+        xr = xp.clip(x, 0.0, 1e4)  # beyond, Phi is 1 (and x*4097 would overflow)
+        right = _product(xp, (xr, 0.0), (one, one_lo - p["e_lo"]))
+        right = xp.where(x > 1e4, x, xp.where(x == 0, 0.5 * x, right))  # -0.0 kept
+        return xp.where(x >= 0, right, left)
+
+    def _erf_slope32(self, x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
+        k_hi, k_lo = _pair(_INV_SQRT_2PI, x, xp)
+        a, q, q_lo = p["a"], p["q"], p["q_lo"]
+        # x < 0: f' = m (q/2 - |x| k), the bracket as a pair (and fitted near the root).
+        ak, ak_lo = two_product(a, _full(x, k_hi, xp), xp)
+        ak_lo = ak_lo + a * k_lo
+        b, b_lo = _two_sum(0.5 * q, -ak)
+        b, b_lo = _two_sum(b, b_lo + (0.5 * q_lo - ak_lo))
+        b = _near_root(x, _GELU_ROOT, b, xp)
+        b_lo = xp.where(_inside(x, _GELU_ROOT), xp.zeros_like(x), b_lo)
+        left = _product(xp, (p["m"], p["m_lo"]), (b, b_lo))
+        left = _unscale(left, p["deep"], 1 / _GAUSS_SHIFT, xp)
+        # x >= 0: f' = 1 - Phi(-x) + x k m.
+        g, g_lo = _product_pair(xp, (p["m"], p["m_lo"]), (a, 0.0), (_full(x, k_hi, xp), k_lo))
+        g = _unscale(g, p["deep"], 1 / _GAUSS_SHIFT, xp)
+        g_lo = _unscale(g_lo, p["deep"], 1 / _GAUSS_SHIFT, xp)
+        s, s_lo = _two_sum(g, -p["e"])
+        s_lo = s_lo + (g_lo - p["e_lo"])
+        one, one_lo = _two_sum(xp.ones_like(x), s)
+        right = one + (one_lo + s_lo)
+        return xp.where(x >= 0, right, left)
+
+    def _erf_curvature32(self, x: Array, xp: Namespace, p: dict[str, Any]) -> Array:
+        k_hi, k_lo = _pair(_INV_SQRT_2PI, x, xp)
+        poly, poly_lo = _two_sum(_full(x, 2.0, xp), -p["square"])  # 2 - x**2, a pair
+        poly, poly_lo = _two_sum(poly, poly_lo - p["err"])
+        value = _product(xp, (p["m"], p["m_lo"]), (poly, poly_lo), (_full(x, k_hi, xp), k_lo))
+        return _unscale(value, p["deep"], 1 / _GAUSS_SHIFT, xp)
 
     # ----------------------------------------------------------------- tanh form
 

@@ -285,11 +285,12 @@ def accurate_hypot(x: Array, y: Array, xp: Namespace) -> Array:
 _INV_SQRT_PI = 0.5641895835477563
 
 
-# erfcx on [0, 4): Taylor series about the centres 0.125 + 0.25 i (|t - c| <= 1/8).
+# erfcx on [0, 6): Taylor series about the centres 0.125 + 0.25 i (|t - c| <= 1/8).
 # Each row: erfcx(c) and erfcx'(c) = 2c erfcx(c) - 2/sqrt(pi) (from 60-digit mpmath);
 # the higher coefficients follow from erfcx' = 2t erfcx - 2/sqrt(pi):
-# a[n+1] = (2c a[n] + 2 a[n-1]) / (n+1). 16 terms (8 in float32) give 1 ulp.
-_ERFCX_TAYLOR = (
+# a[n+1] = (2c a[n] + 2 a[n-1]) / (n+1). Shared with the float32 erfcx of the gelu
+# family (nonlin.catalog.smooth), which uses all 24 rows.
+ERFCX_CENTRES = (
     (0.8732218450821508, -0.9100737058249748), (0.6858572331012929, -0.6139862422695429),
     (0.5568138808733625, -0.43236181600380946), (0.464311583202669, -0.3158338964908418),
     (0.3956980795529959, -0.2380584881012718), (0.3432958898621254, -0.18431546997466777),
@@ -298,7 +299,14 @@ _ERFCX_TAYLOR = (
     (0.201887554546017, -0.06846950572892327), (0.1860549346844711, -0.05856329265980373),
     (0.1724443521021736, -0.05060196645692752), (0.1606310681265444, -0.044119457241337846),
     (0.15028972247426936, -0.03877867915705971), (0.1411674197630518, -0.034331663931861184),
+    (0.13306497124120825, -0.03059315435554446), (0.12582358819498807, -0.02742277038936697),
+    (0.11931528862713332, -0.02471274729452929), (0.1134358772147405, -0.022379364251792787),
+    (0.10809973724654746, -0.020356860318401043), (0.10323591747815693, -0.0185930542053256),
+    (0.09878515717340754, -0.01704614889467775), (0.09469759959536303, -0.015682371849997035),
 )  # fmt: skip
+# JAX's float64/float32 erfcx here: the first 16 rows, [0, 4); 16 terms (8 in float32)
+# give 1 ulp.
+_ERFCX_TAYLOR = ERFCX_CENTRES[:16]
 _ERFCX_STEP = 0.25
 _ERFCX_SERIES_END = 4.0  # from here on, the continued fraction
 _ERFCX_FRACTION_TERMS = 20  # 1 ulp from t = 4 (float64)

@@ -8,7 +8,7 @@ the stages, last first) and ``jvp`` (forward through them).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,3 +158,25 @@ def group_plain_stages(stages: Iterable[Activation]) -> list[Activation]:
     if run:
         out.append(chain(run))
     return out
+
+
+def stages_with_parameter_names(
+    stages: Sequence[Activation],
+) -> list[tuple[Activation, tuple[str, ...]]]:
+    """Each stage with the names its learned parameters take on an adapter's layer.
+
+    Learnable stages are cloned (the layer owns its parameters); their names are the
+    stage's own (``alpha``), suffixed with the stage's position when the chain has more
+    than one learnable stage (``alpha_0``, ``alpha_2``), so the torch and Keras adapters
+    name them alike. Plain stages get no names.
+    """
+    learnable = [stage for stage in stages if getattr(stage, "learnable", False)]
+    named: list[tuple[Activation, tuple[str, ...]]] = []
+    for index, stage in enumerate(stages):
+        names: tuple[str, ...] = ()
+        if getattr(stage, "learnable", False):
+            stage = stage.clone()  # type: ignore[attr-defined]
+            suffix = "" if len(learnable) == 1 else f"_{index}"
+            names = tuple(f"{name}{suffix}" for name in stage.param_names)
+        named.append((stage, names))
+    return named

@@ -45,7 +45,7 @@ import keras
 import numpy as np
 
 from .activation import Activation as _Activation
-from .chain import group_plain_stages
+from .chain import group_plain_stages, stages_with_parameter_names
 from .registry import get
 
 __all__ = ["Activation"]
@@ -94,15 +94,7 @@ class Activation(keras.layers.Layer):
         self.seed = seed
         self.supports_masking = True
         stages = group_plain_stages(list(act.iter_stages()))
-        learnable = [s for s in stages if getattr(s, "learnable", False)]
-        plan: list[tuple[Any, tuple[str, ...]]] = []
-        for index, stage in enumerate(stages):
-            names: tuple[str, ...] = ()
-            if getattr(stage, "learnable", False):
-                stage = stage.clone()  # type: ignore[attr-defined]
-                suffix = "" if len(learnable) == 1 else f"_{index}"
-                names = tuple(f"{name}{suffix}" for name in stage.param_names)
-            plan.append((stage, names))
+        plan: list[tuple[Any, tuple[str, ...]]] = list(stages_with_parameter_names(stages))
         # a tuple, and nonlin objects only: nothing for Keras' tracker to wrap
         self._plan = tuple(plan)
         self._act = act

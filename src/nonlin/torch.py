@@ -42,7 +42,7 @@ import torch
 from torch import nn
 
 from .activation import Activation as _Activation
-from .chain import group_plain_stages
+from .chain import group_plain_stages, stages_with_parameter_names
 from .registry import get
 
 __all__ = ["Activation", "apply", "supports_inplace"]
@@ -549,13 +549,9 @@ class Activation(nn.Module):
         self.generator = generator
         # each stage and the names of its parameters on this module
         self._stages: list[tuple[_Activation, tuple[str, ...], str | None]] = []
-        for index, stage in enumerate(stages):
-            names: tuple[str, ...] = ()
+        for stage, names in stages_with_parameter_names(stages):
             if getattr(stage, "learnable", False):
-                stage = stage.clone()  # type: ignore[attr-defined]
-                suffix = "" if len(learnable) == 1 else f"_{index}"
-                names = tuple(f"{name}{suffix}" for name in stage.param_names)
-                if stage.axis is None or units is not None:
+                if stage.axis is None or units is not None:  # type: ignore[attr-defined]
                     self._create(stage, names, units)
                 else:
                     for name in names:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -62,3 +63,15 @@ def assert_torch_agrees_with_numpy(specs: Iterable[str]) -> None:
                 np.testing.assert_allclose(
                     y.numpy(), expected, rtol=rtol, atol=1e-37, err_msg=f"{spec} {dtype}"
                 )
+
+
+def compute_natively(monkeypatch: Any, xp: Any) -> None:
+    """Have nonlin compute ``xp``'s float32 arrays in float32, as it does torch's, JAX's
+    and CuPy's, rather than in float64 as for arrays that NumPy computes (array-api-strict
+    is NumPy underneath): a strict namespace then runs the native float32 formulas."""
+    import nonlin.namespace
+
+    widened = nonlin.namespace.computed_by_numpy
+    monkeypatch.setattr(
+        nonlin.namespace, "computed_by_numpy", lambda x, ns: ns is not xp and widened(x, ns)
+    )

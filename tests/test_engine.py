@@ -146,28 +146,59 @@ def test_a_cotangent_of_another_kind_still_works():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(
-    "spec", ["softmax", "log_softmax(axis=1)", "norm:z", "tanh+norm:max", "sparsemax+softmin"]
+    "spec",
+    [
+        "softmax",
+        "log_softmax(axis=1)",
+        "norm:z",
+        "tanh+norm:max",
+        "sparsemax+softmin",
+        "glu",
+        "tanh+glu+softmax",
+    ],
 )
 def test_row_operations_in_blocks_of_whole_rows_equal_one_plain_call(spec, dtype, threads):
     act = nl.get(spec)
     rng = np.random.default_rng(4)
-    # rows of 999 (not a divisor of the block), enough of them for several blocks per thread
-    x = (rng.standard_normal((2 * engine.ROW_BLOCK // 999 + 3, 999)) * 20).astype(dtype)
+    # rows of 998 (not a divisor of the block), enough of them for several blocks per thread
+    x = (rng.standard_normal((2 * engine.ROW_BLOCK // 998 + 3, 998)) * 20).astype(dtype)
+    output = act._output_shape(x.shape)  # glu halves the rows
     v = rng.standard_normal(x.shape).astype(dtype)
-    wide, v_wide = x.astype(np.float64), v.astype(np.float64)
+    dy = rng.standard_normal(output).astype(dtype)
+    wide, v_wide, dy_wide = x.astype(np.float64), v.astype(np.float64), dy.astype(np.float64)
     with np.errstate(all="ignore"):
         expected = {
             "fn": act._f(wide, XP),
-            "vjp": act._vjp(wide, v_wide, XP),
+            "vjp": act._vjp(wide, dy_wide, XP),
             "jvp": act._jvp(wide, v_wide, XP),
         }
+    got = {"fn": act(x), "vjp": act.vjp(x, dy), "jvp": act.jvp(x, v)}
     for name, want in expected.items():
-        got = act(x) if name == "fn" else getattr(act, name)(x, v)
-        assert got.dtype == dtype and got.shape == x.shape
-        np.testing.assert_array_equal(got, want.astype(dtype), err_msg=name)
-    buffer = np.full_like(x, np.nan)
+        assert got[name].dtype == dtype and got[name].shape == want.shape, name
+        np.testing.assert_array_equal(got[name], want.astype(dtype), err_msg=name)
+    buffer = np.full(output, np.nan, dtype=dtype)
     assert act(x, out=buffer) is buffer
     np.testing.assert_array_equal(buffer, expected["fn"].astype(dtype))
+    with pytest.raises(nl.InputError, match="out= has shape"):
+        act(x, out=np.empty((3, 5), dtype))
+    with pytest.raises(nl.InputError, match="dy has shape"):
+        act.vjp(x, np.ones((3, 5), dtype))
+
+
+def test_rows_of_one_entry_are_rows_not_points(threads):
+    """A last axis of size 1 is still a row: softmax over one entry is 1, its
+    standardisation 0 (the engine once ran such input as pointwise blocks, and softmax
+    spread its mass over a whole block of 16384 rows)."""
+    x = np.random.default_rng(6).standard_normal((engine.SMALL + 5, 1))
+    np.testing.assert_array_equal(nl.softmax(x), np.ones_like(x))
+    np.testing.assert_array_equal(nl.get("tanh+norm:z")(x), np.zeros_like(x))
+    np.testing.assert_array_equal(nl.softmax.vjp(x, x), np.zeros_like(x))
+
+
+def test_a_chain_that_halves_its_rows_checks_every_stage_before_computing():
+    x = np.ones((engine.SMALL, 6))
+    with pytest.raises(nl.InputError, match=r"glu\(axis=1\) splits axis 1 .* size is 3"):
+        nl.get("glu(axis=1)+glu(axis=1)")(x)
 
 
 def test_a_row_operation_along_another_axis_or_with_bad_shapes_still_answers():

@@ -524,15 +524,23 @@ class Activation:
                 # A dy (or v) of x's own dtype: blocks of it go along with x's.
                 reference = Prepared(x, _NUMPY_XP, x.dtype)
                 given: tuple[Array, ...] = ()
-                if operand is not None:
-                    given = (prepare_like(operand[0], reference, operand[1]),)
-                if out is not None:
-                    check_out(out, reference, x)
                 if rows is None:
+                    if operand is not None:
+                        given = (prepare_like(operand[0], reference, operand[1]),)
+                    if out is not None:
+                        check_out(out, reference, x)
                     results = engine.evaluate_hook(self, hook, x, _NUMPY_XP, out, outputs, given)
                     return results if outputs > 1 else results[0]
-                for stage in self.iter_stages():  # every stage sees x's shape
-                    stage._check_input(x, _NUMPY_XP)
+                shape = tuple(x.shape)
+                output = shape
+                for stage in self.iter_stages():  # each sees its input's shape (glu halves)
+                    stage._check_input(np.broadcast_to(x.dtype.type(0), output), _NUMPY_XP)
+                    output = stage._output_shape(output)
+                operand_shape, result_shape = (output, shape) if hook == "_vjp" else (shape, output)
+                if operand is not None:
+                    given = (prepare_like(operand[0], reference, operand[1], operand_shape),)
+                if out is not None:
+                    check_out(out, reference, x, result_shape)
                 return engine.evaluate_rows(rows, hook, x, _NUMPY_XP, out, given)
         prepared = prepare(x)
         xp = prepared.xp
@@ -683,11 +691,12 @@ class Activation:
         yield self
 
 
-def _row_axis(act: Activation, ndim: int) -> int | None:
+def _row_axis(act: Activation, ndim: int, resizing: bool = False) -> int | None:
     """The axis (from 0) along which ``act`` works on ``ndim``-d input, when each output
     row depends on its input row alone: built-in stages without learned values, each
-    pointwise or working along that one axis, the output shaped like the input (glu
-    is not). None otherwise (also for an axis out of range: the plain path says so)."""
+    pointwise or working along that one axis, the output shaped like the input (or,
+    with ``resizing``, differing from it along that axis alone: glu halves it). None
+    otherwise (also for an axis out of range: the plain path says so)."""
     found = None
     for stage in act.iter_stages():
         axis = getattr(stage, "axis", None)
@@ -703,7 +712,8 @@ def _row_axis(act: Activation, ndim: int) -> int | None:
             continue
         if not isinstance(axis, int) or not -ndim <= axis < ndim:
             return None
-        if stage._output_shape((2,) * ndim) != (2,) * ndim:
+        resized = [i for i, size in enumerate(stage._output_shape((2,) * ndim)) if size != 2]
+        if resized and not (resizing and resized == [axis % ndim]):
             return None
         if found is not None and axis % ndim != found:
             return None
@@ -716,7 +726,7 @@ def _along_last_axis(act: Activation, ndim: int) -> Activation | None:
     (:func:`_row_axis`), so that the block engine can give it 2-d blocks of rows."""
     from .chain import chain
 
-    if _row_axis(act, ndim) != ndim - 1:
+    if _row_axis(act, ndim, resizing=True) != ndim - 1:
         return None
     return chain(
         stage if getattr(stage, "axis", None) in (None, -1) else stage.replace(axis=-1)

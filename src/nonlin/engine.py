@@ -94,7 +94,8 @@ def evaluate(
     outputs: int = 1,
     out: Sequence[np.ndarray] | None = None,
     operands: Sequence[np.ndarray] = (),
-    row: int = 1,
+    row: int | None = None,
+    out_shape: tuple[int, ...] | None = None,
 ) -> tuple[np.ndarray, ...]:
     """Apply an elementwise ``kernel`` to ``x`` block by block; return its outputs.
 
@@ -105,40 +106,49 @@ def evaluate(
     Floating-point warnings are silenced in every worker, as
     :func:`nonlin.namespace.quiet` does for a single call.
 
-    With ``row > 1`` the kernel works along rows of ``row`` elements (the last axis of
-    ``x``): its blocks are 2-d, ``(rows, row)``, and never split a row.
+    With ``row`` given, the kernel works along rows of ``row`` elements (the last axis
+    of ``x``, even of size 1): its blocks are 2-d, ``(rows, width)``, and never split a
+    row. Operands and results may then have rows of another width (glu halves them):
+    results are shaped ``out_shape`` (default ``x.shape``), and an operand or result has
+    as many rows as ``x``.
     """
-    shape = x.shape
     size = x.size
-    row = max(row, 1)
-    step = BLOCK if row == 1 else max(ROW_BLOCK // row, 1) * row
+    shape = x.shape if out_shape is None else tuple(out_shape)
     given = list(out) if out is not None else [None] * outputs
-    # Blocks are written through flat views, so a strided target gets a scratch array
-    # that is copied into it at the end.
+    # Blocks are written through flat (or row) views, so a strided target gets a
+    # scratch array that is copied into it at the end.
     results = [
         target
         if target is not None and target.flags.c_contiguous
         else np.empty(shape, dtype=out_dtype)
         for target in given
     ]
-    flat_in = [array.reshape(-1) for array in (x, *operands)]  # views, unless strided
-    flat_out = [result.reshape(-1) for result in results]
+    arrays = (x, *operands)
+    inputs: list[np.ndarray]
+    targets: list[np.ndarray]
+    if row is None:
+        count, step = size, BLOCK
+        inputs = [array.reshape(-1) for array in arrays]  # views, unless strided
+        targets = [result.reshape(-1) for result in results]
+    else:  # whole rows: (rows, width) views; a block is a run of rows
+        count = size // row if row else 0
+        step = max(ROW_BLOCK // max(row, 1), 1)
+        inputs = [array.reshape(count, array.shape[-1]) for array in arrays]
+        targets = [result.reshape(count, result.shape[-1]) for result in results]
 
     def run(start: int, stop: int) -> None:
         with np.errstate(all="ignore"):
             for low in range(start, stop, step):
                 high = min(low + step, stop)
-                blocks = [array[low:high].astype(work_dtype, copy=False) for array in flat_in]
-                if row > 1:
-                    blocks = [block.reshape(-1, row) for block in blocks]
-                for target, value in zip(flat_out, _as_tuple(kernel(*blocks))):
-                    target[low:high] = value.reshape(-1) if row > 1 else value
+                blocks = [array[low:high].astype(work_dtype, copy=False) for array in inputs]
+                for target, value in zip(targets, _as_tuple(kernel(*blocks))):
+                    target[low:high] = value
 
     threads = 1 if size < SMALL else get_threads()
     if threads == 1:
-        run(0, size)
+        run(0, count)
     else:
-        _run_shared(run, size, threads, step)
+        _run_shared(run, count, threads, step)
     for target, result in zip(given, results):
         if target is not None and target is not result:
             target[...] = result
@@ -146,8 +156,9 @@ def evaluate(
 
 
 def _run_shared(run: Callable[[int, int], None], size: int, threads: int, step: int) -> None:
-    # One contiguous share per thread (whole blocks), so each thread streams through
-    # memory and the pool hands off only ``threads`` tasks.
+    # One contiguous share per thread (whole blocks; ``size`` and ``step`` count
+    # elements, or rows), so each thread streams through memory and the pool hands off
+    # only ``threads`` tasks.
     blocks = -(-size // step)
     per_thread = -(-blocks // threads) * step
     shares = [(low, min(low + per_thread, size)) for low in range(0, size, per_thread)]
@@ -211,7 +222,8 @@ def _in_blocks(
     out: np.ndarray | None,
     outputs: int,
     operands: Sequence[np.ndarray],
-    row: int = 1,
+    row: int | None = None,
+    out_shape: tuple[int, ...] | None = None,
 ) -> tuple[np.ndarray, ...]:
     """:func:`evaluate` with ``hook`` in float64, or its wide twin for a narrower dtype."""
     dtype = x.dtype
@@ -226,7 +238,7 @@ def _in_blocks(
 
     out_dtype = out.dtype if out is not None else dtype
     given = None if out is None else [out]
-    return evaluate(kernel, x, work, out_dtype, outputs, given, operands, row)
+    return evaluate(kernel, x, work, out_dtype, outputs, given, operands, row, out_shape)
 
 
 def evaluate_rows(
@@ -243,9 +255,12 @@ def evaluate_rows(
     through the wide forms as :func:`evaluate_hook` does.
 
     ``act`` must take 2-d blocks: its stages' ``axis`` is -1 (see
-    :func:`nonlin.activation._along_last_axis`).
+    :func:`nonlin.activation._along_last_axis`). Its rows may change width (glu halves
+    them): ``f`` and ``jvp`` return ``act._output_shape(x.shape)``, a vjp's ``dy`` has
+    that shape and its result x's.
     """
-    return _in_blocks(act, hook, x, xp, out, 1, operands, row=x.shape[-1])[0]
+    shape = x.shape if hook == "_vjp" else act._output_shape(x.shape)
+    return _in_blocks(act, hook, x, xp, out, 1, operands, x.shape[-1], shape)[0]
 
 
 @lru_cache(maxsize=1024)

@@ -5,9 +5,9 @@ Every public evaluation goes through :func:`prepare` and :func:`finish`:
 * Python scalars, lists and tuples become NumPy arrays.
 * Complex, string, object and other non-numeric input is an :class:`InputTypeError`.
 * Integer and bool input is promoted to the namespace's default floating dtype.
-* float16 and bfloat16 are computed in float32 and rounded once at the end; on NumPy
-  (and Dask arrays of NumPy chunks), float32 and float16 are computed in float64 (cheap
-  on a CPU) and rounded once.
+* float16 and bfloat16 are computed in float32 and rounded once at the end; on arrays
+  that NumPy computes (NumPy's, array-api-strict's and Dask arrays of NumPy chunks),
+  float32 and float16 are computed in float64 (cheap on a CPU) and rounded once.
 * ``out=`` targets are checked by :func:`check_out` before anything is computed and
   filled by :func:`write_out`.
 * JAX arrays are computed with ``jax.numpy`` less the few functions where XLA is loose,
@@ -33,6 +33,7 @@ __all__ = [
     "Namespace",
     "Prepared",
     "check_out",
+    "computed_by_numpy",
     "finish",
     "namespace",
     "plain",
@@ -111,10 +112,10 @@ def _working_dtype(x: Array, xp: Namespace, what: str) -> Any:
     if xp.isdtype(dtype, "real floating"):
         if dtype == xp.float64:
             return None
-        if array_api_compat.is_numpy_namespace(xp) or _numpy_chunks(x, xp):
+        if computed_by_numpy(x, xp):
             # NumPy on the CPU: float64 costs little, and rounding a float64 result
-            # once makes float32 (and float16) results correctly rounded or 1 ulp off.
-            # A Dask array of NumPy chunks is computed by NumPy, so it does the same.
+            # once makes float32 (and float16) results correctly rounded or 1 ulp off,
+            # where NumPy's own float32 exp and log (SIMD) are up to 2 and 3 ulp off.
             return xp.float64
         if dtype == xp.float32:
             return None
@@ -122,6 +123,16 @@ def _working_dtype(x: Array, xp: Namespace, what: str) -> Any:
     if xp.isdtype(dtype, ("integral", "bool")):
         return xp.float64 if xp is _numpy_namespace() else xp.asarray(0.0).dtype
     raise InputTypeError(f"{what} has dtype {dtype}, which is not a real number type")
+
+
+def computed_by_numpy(x: Array, xp: Namespace) -> bool:
+    """Whether NumPy does the arithmetic for ``x``: a NumPy array, an array-api-strict
+    array (a NumPy array underneath) or a Dask array of NumPy chunks."""
+    return (
+        array_api_compat.is_numpy_namespace(xp)
+        or array_api_compat.is_array_api_strict_namespace(xp)
+        or _numpy_chunks(x, xp)
+    )
 
 
 def _numpy_chunks(x: Array, xp: Namespace) -> bool:

@@ -13,7 +13,7 @@ import nonlin as nl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _shared import exact, ulps
+from _shared import compute_natively, exact, ulps
 from mpref.smooth import REFERENCES as SMOOTH_REFERENCES
 
 INF = math.inf
@@ -420,8 +420,9 @@ def _float32_ulps(ours: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return np.abs(ordered(ours) - ordered(reference)).astype(np.float64)
 
 
-def _native(backend: str):  # type: ignore[no-untyped-def]
-    """(to the backend, back to NumPy) for a library that computes float32 in float32."""
+def _native(backend: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """(to the backend, back to NumPy) for a library that computes float32 in float32
+    (array-api-strict made to, as NumPy underneath it computes float32 in float64)."""
     if backend == "torch":
         torch = pytest.importorskip("torch")
         return torch.from_numpy, lambda t: t.numpy()
@@ -429,6 +430,7 @@ def _native(backend: str):  # type: ignore[no-untyped-def]
         jnp = pytest.importorskip("jax.numpy")
         return lambda a: jnp.asarray(a, dtype=jnp.float32), np.asarray
     xp = pytest.importorskip("array_api_strict")
+    compute_natively(monkeypatch, xp)
     return xp.asarray, np.asarray
 
 
@@ -444,14 +446,14 @@ def _native(backend: str):  # type: ignore[no-untyped-def]
         ("gelu", "jax"),
     ],
 )
-def test_native_float32_is_within_3_ulp_of_the_rounded_float64_result(spec, backend):
+def test_native_float32_is_within_3_ulp_of_the_rounded_float64_result(spec, backend, monkeypatch):
     """Float32 on torch, array_api_strict and JAX is computed in float32 (NumPy's is
     computed in float64): f, f' and f'' stay within 3 ulp of the float64 result rounded
     to float32 (mish f'' was 5 ulp off, the tanh form's f'' 8, before exp, the products
     and the fitted root polynomials were made compensated for float32; the exact gelu's
     negative tail 5-6, and 65 on JAX, before its erfcx and exp(-x**2/2) became pairs).
     JAX flushes subnormals on the CPU, so there subnormal references are left out."""
-    to, back = _native(backend)
+    to, back = _native(backend, monkeypatch)
     act = nl.get(spec)
     x = FLOAT32_GRID
     references = [np.asarray(y).astype(np.float32) for y in act.derivatives(x.astype(np.float64))]

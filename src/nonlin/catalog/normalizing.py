@@ -32,6 +32,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
+import array_api_compat
+
 from .._math import neg_abs, sigmoid_pair, two_product
 from ..activation import Activation, Traits, check_axis, param, register
 from ..errors import InputError
@@ -834,7 +836,8 @@ class _Rows:
     with them replaced by 0, ``q``/``q_inv`` scale ``finite`` exactly to ``u`` (largest
     magnitude near 1, or near ``floor`` when that is larger), ``c = u - mean(u)``,
     ``sigma = sqrt(mean(c^2))`` (in units of ``q``), ``r = c / sigma`` (0 where sigma
-    is 0), and ``has_inf`` marks rows with an infinite entry.
+    is 0), ``has_inf`` marks rows with an infinite entry, and ``cu``, ``su`` are the
+    centred signs of the infinite entries and their spread (0 on finite rows).
     """
 
     inf_sign: Array
@@ -845,6 +848,8 @@ class _Rows:
     sigma: Array
     r: Array
     has_inf: Array
+    cu: Array
+    su: Array
     n: int
 
 
@@ -859,13 +864,14 @@ def _rows(x: Array, axis: int, floor: float, xp: Namespace) -> _Rows:
     c = _centre(finite * q_inv, axis, xp)
     sigma = xp.sqrt(_mean(c * c, axis, xp))
     r = c / _positive_or_one(sigma, xp)
-    return _Rows(inf_sign, finite, q, q_inv, c, sigma, r, has_inf, x.shape[axis])
-
-
-def _inf_spread(rows: _Rows, axis: int, xp: Namespace) -> tuple[Array, Array]:
-    """``(cu, su)``: the centred signs of the infinite entries and their spread."""
-    cu = _centre(rows.inf_sign, axis, xp)
-    return cu, xp.sqrt(_mean(cu * cu, axis, xp))
+    if array_api_compat.is_numpy_namespace(xp) and not bool(xp.any(has_inf)):
+        # NumPy (the block engine's blocks): no infinite entry, no second centring
+        # (an eager library can ask; a traced one, JAX's under jit, cannot)
+        cu, su = zeros, xp.zeros_like(sigma)
+    else:
+        cu = _centre(inf_sign, axis, xp)
+        su = xp.sqrt(_mean(cu * cu, axis, xp))
+    return _Rows(inf_sign, finite, q, q_inv, c, sigma, r, has_inf, cu, su, x.shape[axis])
 
 
 def _signed_inf(mask_sign: Array, otherwise: Array, xp: Namespace) -> Array:
@@ -933,8 +939,7 @@ class NormMean(_AlongAxis):
 
     def _f(self, x: Array, xp: Namespace) -> Array:
         rows = _rows(x, self.axis, 0.0, xp)
-        cu, _ = _inf_spread(rows, self.axis, xp)
-        return _signed_inf(cu, rows.c * rows.q, xp)
+        return _signed_inf(rows.cu, rows.c * rows.q, xp)
 
     def _pullback(self, x: Array, dy: Array, xp: Namespace) -> Array:
         return _centre(dy, self.axis, xp)
@@ -1111,7 +1116,7 @@ class NormStd(_AlongAxis):
 
     def _f(self, x: Array, xp: Namespace) -> Array:
         rows, y, _ = self._parts(x, xp)
-        _, su = _inf_spread(rows, self.axis, xp)
+        su = rows.su
         limit = xp.where(
             su > 0, rows.inf_sign / _positive_or_one(su, xp), _signed_inf(rows.inf_sign, y, xp)
         )
@@ -1194,13 +1199,11 @@ class NormZ(_AlongAxis):
         rows = _rows(x, self.axis, self.eps, xp)
         scaled = rows.sigma + self.eps * rows.q_inv
         y = rows.c / _positive_or_one(scaled, xp)
-        _, su = _inf_spread(rows, self.axis, xp)
-        return rows, y, _positive_or_one(scaled * rows.q, xp), su
+        return rows, y, _positive_or_one(scaled * rows.q, xp), rows.su
 
     def _f(self, x: Array, xp: Namespace) -> Array:
         rows, y, _, su = self._parts(x, xp)
-        cu = _centre(rows.inf_sign, self.axis, xp)
-        return xp.where(su > 0, cu / _positive_or_one(su, xp), y)
+        return xp.where(su > 0, rows.cu / _positive_or_one(su, xp), y)
 
     def _pushforward(self, x: Array, v: Array, xp: Namespace) -> Array:
         rows, y, denominator, su = self._parts(x, xp)
@@ -1277,13 +1280,11 @@ class Standardize(_AlongAxis):
         shrunk = self.epsilon * rows.q_inv * rows.q_inv
         scaled = xp.sqrt(rows.sigma * rows.sigma + shrunk)
         y = rows.c / _positive_or_one(scaled, xp)
-        _, su = _inf_spread(rows, self.axis, xp)
-        return rows, y, _positive_or_one(scaled * rows.q, xp), su
+        return rows, y, _positive_or_one(scaled * rows.q, xp), rows.su
 
     def _f(self, x: Array, xp: Namespace) -> Array:
         rows, y, _, su = self._parts(x, xp)
-        cu = _centre(rows.inf_sign, self.axis, xp)
-        return xp.where(su > 0, cu / _positive_or_one(su, xp), y)
+        return xp.where(su > 0, rows.cu / _positive_or_one(su, xp), y)
 
     def _pushforward(self, x: Array, v: Array, xp: Namespace) -> Array:
         _, y, denominator, su = self._parts(x, xp)

@@ -208,3 +208,22 @@ def test_a_row_operation_along_another_axis_or_with_bad_shapes_still_answers():
         nl.get("softmax(axis=2)")(x)
     with pytest.raises(nl.InputError, match="has size 0"):
         nl.get("tanh+softmax")(np.ones((3, 0), np.float32))
+
+
+@pytest.mark.parametrize("spec", ["softmax", "softmin", "log_softmax"])
+def test_the_wide_row_forms_round_to_the_exact_forms_float32_results(spec):
+    """float32 rows go through a leaner float64 form (no TwoSum shift, no compensated
+    sum); rounded to float32 it must agree with the exact form, at every scale, with
+    ties at the maximum and rows of one or two entries."""
+    act = nl.get(spec)
+    rng = np.random.default_rng(8)
+    for scale in (1e-3, 1.0, 20.0, 1e3, 1e5, 1e30):
+        for n in (1, 2, 7, 300):
+            x = (rng.standard_normal((600 if n < 300 else 60, n)) * scale).astype(np.float32)
+            if n > 2:
+                x[::7, 1] = x[::7, 0]
+            wide = x.astype(np.float64)
+            with np.errstate(all="ignore"):
+                want = act._f(wide, XP).astype(np.float32)
+                got = act._f_wide(wide, XP).astype(np.float32)
+            np.testing.assert_array_equal(got, want, err_msg=f"scale {scale}, rows of {n}")

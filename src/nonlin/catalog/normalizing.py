@@ -193,6 +193,21 @@ def _softmax_wide(x: Array, axis: int, xp: Namespace) -> Array:
     return e / xp.sum(e, axis=axis, keepdims=True)
 
 
+def _log_softmax_wide(x: Array, axis: int, xp: Namespace) -> Array:
+    """Log-softmax for a float32 (or float16) result computed in float64 (the block
+    engine): ``d - log1p(t)`` with ``d = x - max`` (exact for float32 values but in the
+    most extreme spreads) and ``t`` the sum of ``exp(d)`` over all but one maximum, so
+    that the top entry keeps its tiny ``-log1p(t)``; the two terms never cancel (d <= 0
+    <= log1p(t)). Rows with a non-finite entry take the exact form."""
+    if not bool(xp.all(xp.isfinite(x))):
+        return _log_softmax(x, axis, xp)
+    d = x - xp.max(x, axis=axis, keepdims=True)
+    top = d == 0
+    e = xp.where(top, xp.zeros_like(d), xp.exp(d))
+    t = _sum(e, axis, xp) + (_count(top, axis, x, xp) - 1)
+    return d - xp.log1p(t)
+
+
 def _log_softmax(x: Array, axis: int, xp: Namespace) -> Array:
     sh = _shift(x, axis, xp)
     return (sh.d - xp.log1p(sh.t)) + sh.err
@@ -368,6 +383,9 @@ class LogSoftmax(_AlongAxis):
 
     def _f(self, x: Array, xp: Namespace) -> Array:
         return _log_softmax(x, self.axis, xp)
+
+    def _f_wide(self, x: Array, xp: Namespace) -> Array:
+        return _log_softmax_wide(x, self.axis, xp)
 
     def _pullback(self, x: Array, dy: Array, xp: Namespace) -> Array:
         return _log_softmax_vjp(x, dy, self.axis, xp)

@@ -96,18 +96,7 @@ class Allowance(NamedTuple):
 # Keep this short: an entry needs a reason that says why the error is inherent (not a
 # bug to fix in the family), measured on the stored table. tests/test_accuracy.py
 # checks that every entry is still needed (a stale allowance fails the tests).
-EXCEPTIONS: tuple[Allowance, ...] = (
-    Allowance(
-        "gelu",
-        "f",
-        "float64",
-        6.0,
-        "x Phi(x) for x < 0 is x/2 erfcx(|x|/sqrt 2) exp(-x**2/2); SciPy's erfcx itself is "
-        "off by up to 4 ulp on [1, 8] (measured against mpmath), which the product carries. "
-        "Closing it needs an erfcx of our own.",
-        interval=(-12.0, -1.0),
-    ),
-)
+EXCEPTIONS: tuple[Allowance, ...] = ()  # gelu needed 6 ulp until erfcx became our own
 
 
 def bounds(spec: str, quantity: str, dtype: str, x: np.ndarray) -> np.ndarray:

@@ -53,13 +53,7 @@ CONDITIONING = 2  # 1 suffices on every backend today
 # exceptions to BOUND. Empty: gelu, silu, snake, swish_learnable, mish, pau and maxout
 # needed 5 to 1e8 ulp here in float32, and gelu 6 in float64 (scipy's erfcx), before
 # their formulas were mended.
-ALLOWANCES: dict[tuple[str, str, str], tuple[float, str]] = {
-    ("gelu", "float64", "jax"): (
-        6,
-        "the reference is off, not JAX: f'(-1e-8) is 0.4999999920211544 (JAX, and exact) "
-        "but 0.4999999920211541 on NumPy, whose scipy erfcx(7.07e-9) is 6 ulp low (reported)",
-    ),
-}
+ALLOWANCES: dict[tuple[str, str, str], tuple[float, str]] = {}
 # Activations that raise on a backend: (activation, backend) -> the catalog bug
 # (expected to fail; the catalog fixes of learnable.py emptied this table).
 BROKEN: dict[tuple[str, str], str] = {}

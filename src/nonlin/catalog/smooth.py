@@ -738,7 +738,7 @@ class GELU(_FromPieces):
         if cheap:  # a float32 result: the roundings of x**2 and |x|/sqrt 2 do not show
             square, err = xc * xc, 0.0
             m, deep, scale = _exp_tail(-0.5 * square, xp, cheap=True)
-            q = special.erfcx(a * _SQRT_HALF[0], xp)
+            q = special.erfcx(a * _SQRT_HALF[0], xp, nonnegative=True)
         else:
             square, err = two_product(xc, xc, xp)
             m, deep, scale = _exp_tail(-0.5 * square, xp)
@@ -746,7 +746,7 @@ class GELU(_FromPieces):
             half_hi, half_lo = _pair(_SQRT_HALF, x, xp)
             t, t_err = two_product(a, _full(x, half_hi, xp), xp)
             t_err = t_err + a * half_lo  # a / sqrt 2 = t + t_err
-            q0 = special.erfcx(t, xp)
+            q0 = special.erfcx(t, xp, nonnegative=True)
             q = q0 + t_err * (2 * t * q0 - _TWO_OVER_SQRT_PI)  # erfcx' = 2t erfcx - 2/sqrt(pi)
         return {
             "xc": xc,

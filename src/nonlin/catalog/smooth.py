@@ -738,7 +738,7 @@ class GELU(_FromPieces):
         if cheap:  # a float32 result: the roundings of x**2 and |x|/sqrt 2 do not show
             square, err = xc * xc, 0.0
             m, deep, scale = _exp_tail(-0.5 * square, xp, cheap=True)
-            q = special.erfcx(a * _SQRT_HALF[0], xp, nonnegative=True)
+            q = special.erfcx(a * _SQRT_HALF[0], xp, nonnegative=True, rounded_to_float32=True)
         else:
             square, err = two_product(xc, xc, xp)
             m, deep, scale = _exp_tail(-0.5 * square, xp)

@@ -398,6 +398,16 @@ def _erfcx_low_column(wide: bool) -> tuple[float, ...]:
     )
 
 
+@cache
+def _numpy_column(column: tuple[float, ...], dtype: str) -> Array:
+    """A coefficient column of the erfcx series as a read-only NumPy array."""
+    import numpy as np
+
+    array = np.array(column, dtype=dtype)
+    array.flags.writeable = False
+    return array
+
+
 def _erfcx_series(t: Array, xp: Namespace) -> Array:
     """``erfcx(t)`` for ``0 <= t < 6``: the Taylor series about the nearest centre."""
     columns = _erfcx_columns(16 if t.dtype == xp.float64 else 8)
@@ -419,6 +429,12 @@ def _erfcx_series(t: Array, xp: Namespace) -> Array:
             # made afresh: a cached tensor could be a tracer's (torch.compile)
             table = torch.tensor(column, dtype=t.dtype, device=t.device)
             return xp.reshape(torch.index_select(table, 0, flat), index.shape)
+
+    elif array_api_compat.is_numpy_namespace(xp):
+
+        def coefficient(column: tuple[float, ...]) -> Array:
+            # each column made once (array_api_compat's asarray costs 5 us a call)
+            return _numpy_column(column, t.dtype.str)[index]
 
     else:
 

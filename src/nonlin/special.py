@@ -639,13 +639,17 @@ def _torch_plain(x: Array) -> bool:
     torch.compile tracing it."""
     import torch
 
-    if torch.compiler.is_compiling():
+    # Older PyTorch (the extra asks for 2.1+) may lack one of these probes: then the
+    # generic path, which is right everywhere, rather than a guess.
+    compiling = getattr(getattr(torch, "compiler", None), "is_compiling", None)
+    wrapped = getattr(getattr(torch._C, "_functorch", None), "is_functorch_wrapped_tensor", None)
+    if compiling is None or wrapped is None or compiling():
         return False
     if type(x) is not torch.Tensor or x.device.type != "cpu":
         return False
     if x.requires_grad and torch.is_grad_enabled():
         return False
-    if torch._C._functorch.is_functorch_wrapped_tensor(x):
+    if wrapped(x):
         return False
     from torch.autograd import forward_ad
 

@@ -227,3 +227,24 @@ def test_the_wide_row_forms_round_to_the_exact_forms_float32_results(spec):
                 want = act._f(wide, XP).astype(np.float32)
                 got = act._f_wide(wide, XP).astype(np.float32)
             np.testing.assert_array_equal(got, want, err_msg=f"scale {scale}, rows of {n}")
+
+
+@pytest.mark.parametrize("spec", ["softmax", "softmin", "log_softmax"])
+def test_the_wide_row_vjp_and_jvp_round_to_the_exact_forms_float32_results(spec):
+    """The same for vjp and jvp, with cotangents that nearly cancel against <s, dy>
+    and cotangents near the float32 limit (rescaled by the exact form, not the wide)."""
+    act = nl.get(spec)
+    rng = np.random.default_rng(9)
+    for scale in (1e-3, 20.0, 1e30):
+        for n in (1, 2, 7, 100):
+            x = (rng.standard_normal((300 if n < 100 else 30, n)) * scale).astype(np.float32)
+            if n > 2:
+                x[::7, 1] = x[::7, 0]
+            noise = rng.standard_normal(x.shape)
+            for dy in (noise, 1 + 1e-6 * noise, 1e37 * noise):
+                wide, dy_wide = x.astype(np.float64), dy.astype(np.float32).astype(np.float64)
+                for exact, lean in (("_vjp", "_vjp_wide"), ("_jvp", "_jvp_wide")):
+                    with np.errstate(all="ignore"):
+                        want = getattr(act, exact)(wide, dy_wide, XP).astype(np.float32)
+                        got = getattr(act, lean)(wide, dy_wide, XP).astype(np.float32)
+                    np.testing.assert_array_equal(got, want, err_msg=f"{lean}, {scale}, {n}")

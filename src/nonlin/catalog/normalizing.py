@@ -167,6 +167,23 @@ def _shift(x: Array, axis: int, xp: Namespace) -> _Shifted:
     return _Shifted(d, err, e, top, k, t, alive)
 
 
+def _shift_lean(x: Array, axis: int, xp: Namespace) -> _Shifted:
+    """:func:`_shift` for rows of finite float32 values computed in float64 (the block
+    engine's wide forms): ``x - max`` is exact there (Sterbenz, or far below any
+    ``exp`` that shows), so its TwoSum correction and the infinity cases go."""
+    d = x - xp.max(x, axis=axis, keepdims=True)
+    top = d == 0
+    e = xp.exp(d)
+    k = _count(top, axis, x, xp)
+    t = _sum(xp.where(top, xp.zeros_like(e), e), axis, xp) + (k - 1)
+    zeros = xp.zeros_like(x)
+    return _Shifted(d, zeros, e, top, k, t, xp.ones_like(t, dtype=xp.bool))
+
+
+def _finite(*arrays: Array, xp: Namespace) -> bool:
+    return all(bool(xp.all(xp.isfinite(a))) for a in arrays)
+
+
 def _centre_on_top(v: Array, sh: _Shifted, axis: int, xp: Namespace) -> Array:
     """``v`` minus its mean over the maxima: the softmax Jacobian ignores the shift,
     and after it the top entry contributes exactly 0 (no ``1 - s_top``)."""
@@ -175,9 +192,11 @@ def _centre_on_top(v: Array, sh: _Shifted, axis: int, xp: Namespace) -> Array:
     return v - at_top
 
 
-def _softmax_jvp(x: Array, v: Array, axis: int, xp: Namespace) -> Array:
+def _softmax_jvp(
+    x: Array, v: Array, axis: int, xp: Namespace, shift: Callable[..., _Shifted] = _shift
+) -> Array:
     """``s * (v - <s, v>)``, the (symmetric) softmax Jacobian applied to ``v``."""
-    sh = _shift(x, axis, xp)
+    sh = shift(x, axis, xp)
     s = sh.softmax()
     c = _centre_on_top(v, sh, axis, xp)
     return s * (c - _sum(s * c, axis, xp))
@@ -213,19 +232,23 @@ def _log_softmax(x: Array, axis: int, xp: Namespace) -> Array:
     return (sh.d - xp.log1p(sh.t)) + sh.err
 
 
-def _log_softmax_jvp(x: Array, v: Array, axis: int, xp: Namespace) -> Array:
+def _log_softmax_jvp(
+    x: Array, v: Array, axis: int, xp: Namespace, shift: Callable[..., _Shifted] = _shift
+) -> Array:
     """``v - <s, v>``; 0 on rows that are all ``-inf``."""
-    sh = _shift(x, axis, xp)
+    sh = shift(x, axis, xp)
     s = sh.softmax()
     c = _centre_on_top(v, sh, axis, xp)
     out = c - _sum(s * c, axis, xp)
     return xp.where(sh.alive, out, xp.zeros_like(out))
 
 
-def _log_softmax_vjp(x: Array, dy: Array, axis: int, xp: Namespace) -> Array:
+def _log_softmax_vjp(
+    x: Array, dy: Array, axis: int, xp: Namespace, shift: Callable[..., _Shifted] = _shift
+) -> Array:
     """``dy - s * sum(dy)``; at a single maximum ``-sum_{j != top} dy_j + (1 - s) sum(dy)``
     with ``1 - s = t / (1 + t)`` (no cancellation when ``s`` is near 1)."""
-    sh = _shift(x, axis, xp)
+    sh = shift(x, axis, xp)
     s = sh.softmax()
     total = _sum(dy, axis, xp)
     plain = dy - s * total
@@ -335,6 +358,17 @@ class Softmax(_AlongAxis):
     def _pushforward(self, x: Array, v: Array, xp: Namespace) -> Array:
         return _softmax_jvp(x, v, self.axis, xp)
 
+    # float32 (wide) rows of finite values: the lean shift, and no rescaling of a
+    # float32 cotangent (its float64 products cannot overflow).
+
+    def _vjp_wide(self, x: Array, dy: Array, xp: Namespace) -> Array:
+        if not _finite(x, dy, xp=xp):
+            return self._vjp(x, dy, xp)
+        return _softmax_jvp(x, dy, self.axis, xp, _shift_lean)
+
+    def _jvp_wide(self, x: Array, v: Array, xp: Namespace) -> Array:
+        return self._vjp_wide(x, v, xp)
+
 
 softmax = Softmax()
 
@@ -393,6 +427,16 @@ class LogSoftmax(_AlongAxis):
     def _pushforward(self, x: Array, v: Array, xp: Namespace) -> Array:
         return _log_softmax_jvp(x, v, self.axis, xp)
 
+    def _vjp_wide(self, x: Array, dy: Array, xp: Namespace) -> Array:
+        if not _finite(x, dy, xp=xp):
+            return self._vjp(x, dy, xp)
+        return _log_softmax_vjp(x, dy, self.axis, xp, _shift_lean)
+
+    def _jvp_wide(self, x: Array, v: Array, xp: Namespace) -> Array:
+        if not _finite(x, v, xp=xp):
+            return self._jvp(x, v, xp)
+        return _log_softmax_jvp(x, v, self.axis, xp, _shift_lean)
+
 
 log_softmax = LogSoftmax()
 
@@ -445,6 +489,14 @@ class Softmin(_AlongAxis):
 
     def _pushforward(self, x: Array, v: Array, xp: Namespace) -> Array:
         return -_softmax_jvp(-x, v, self.axis, xp)
+
+    def _vjp_wide(self, x: Array, dy: Array, xp: Namespace) -> Array:
+        if not _finite(x, dy, xp=xp):
+            return self._vjp(x, dy, xp)
+        return -_softmax_jvp(-x, dy, self.axis, xp, _shift_lean)
+
+    def _jvp_wide(self, x: Array, v: Array, xp: Namespace) -> Array:
+        return self._vjp_wide(x, v, xp)
 
 
 softmin = Softmin()

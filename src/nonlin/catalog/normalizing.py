@@ -175,12 +175,14 @@ def _shift_lean(x: Array, axis: int, xp: Namespace) -> _Shifted:
     top = d == 0
     e = xp.exp(d)
     k = _count(top, axis, x, xp)
-    t = _sum(xp.where(top, xp.zeros_like(e), e), axis, xp) + (k - 1)
-    zeros = xp.zeros_like(x)
+    zeros = xp.zeros_like(x)  # also the (absent) error of the shift
+    t = _sum(xp.where(top, zeros, e), axis, xp) + (k - 1)
     return _Shifted(d, zeros, e, top, k, t, xp.ones_like(t, dtype=xp.bool))
 
 
 def _finite(*arrays: Array, xp: Namespace) -> bool:
+    """Whether every entry of every array is finite (an eager library's question:
+    the wide forms run on NumPy blocks only)."""
     return all(bool(xp.all(xp.isfinite(a))) for a in arrays)
 
 
@@ -206,7 +208,7 @@ def _softmax_wide(x: Array, axis: int, xp: Namespace) -> Array:
     """Softmax for a float32 (or float16) result computed in float64 (the block engine):
     ``exp(x - max) / sum`` is within a few float64 ulp of the truth, far inside the
     final rounding, on rows of finite values; other rows take the exact form."""
-    if not bool(xp.all(xp.isfinite(x))):
+    if not _finite(x, xp=xp):
         return _shift(x, axis, xp).softmax()
     e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
     return e / xp.sum(e, axis=axis, keepdims=True)
@@ -214,17 +216,14 @@ def _softmax_wide(x: Array, axis: int, xp: Namespace) -> Array:
 
 def _log_softmax_wide(x: Array, axis: int, xp: Namespace) -> Array:
     """Log-softmax for a float32 (or float16) result computed in float64 (the block
-    engine): ``d - log1p(t)`` with ``d = x - max`` (exact for float32 values but in the
-    most extreme spreads) and ``t`` the sum of ``exp(d)`` over all but one maximum, so
-    that the top entry keeps its tiny ``-log1p(t)``; the two terms never cancel (d <= 0
-    <= log1p(t)). Rows with a non-finite entry take the exact form."""
-    if not bool(xp.all(xp.isfinite(x))):
+    engine): ``d - log1p(t)`` from the lean shift (:func:`_shift_lean`), ``t`` summing
+    all but one maximum, so that the top entry keeps its tiny ``-log1p(t)``; the two
+    terms never cancel (d <= 0 <= log1p(t)). Rows with a non-finite entry take the
+    exact form."""
+    if not _finite(x, xp=xp):
         return _log_softmax(x, axis, xp)
-    d = x - xp.max(x, axis=axis, keepdims=True)
-    top = d == 0
-    e = xp.where(top, xp.zeros_like(d), xp.exp(d))
-    t = _sum(e, axis, xp) + (_count(top, axis, x, xp) - 1)
-    return d - xp.log1p(t)
+    sh = _shift_lean(x, axis, xp)
+    return sh.d - xp.log1p(sh.t)
 
 
 def _log_softmax(x: Array, axis: int, xp: Namespace) -> Array:

@@ -531,12 +531,11 @@ class Activation:
                         check_out(out, reference, x)
                     results = engine.evaluate_hook(self, hook, x, _NUMPY_XP, out, outputs, given)
                     return results if outputs > 1 else results[0]
-                shape = tuple(x.shape)
-                output = shape
+                stage_shape = tuple(x.shape)
                 for stage in self.iter_stages():  # each sees its input's shape (glu halves)
-                    stage._check_input(np.broadcast_to(x.dtype.type(0), output), _NUMPY_XP)
-                    output = stage._output_shape(output)
-                operand_shape, result_shape = (output, shape) if hook == "_vjp" else (shape, output)
+                    stage._check_input(np.broadcast_to(x.dtype.type(0), stage_shape), _NUMPY_XP)
+                    stage_shape = stage._output_shape(stage_shape)
+                operand_shape, result_shape = self._operand_and_result_shapes(hook, x.shape)
                 if operand is not None:
                     given = (prepare_like(operand[0], reference, operand[1], operand_shape),)
                 if out is not None:
@@ -546,9 +545,7 @@ class Activation:
         xp = prepared.xp
         self._check_input(prepared.x, xp)
         shape = tuple(prepared.x.shape)
-        # vjp takes dy shaped like f(x) and returns x's shape; f and jvp return f(x)'s.
-        output = self._output_shape(shape)
-        operand_shape, result_shape = (output, shape) if hook == "_vjp" else (shape, output)
+        operand_shape, result_shape = self._operand_and_result_shapes(hook, shape)
         others: tuple[Array, ...] = ()
         if operand is not None:
             others = (prepare_like(operand[0], prepared, operand[1], operand_shape),)
@@ -622,6 +619,15 @@ class Activation:
     def _output_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
         """The shape of f(x) for ``x`` of ``shape`` (glu halves its axis)."""
         return shape
+
+    def _operand_and_result_shapes(
+        self, hook: str, shape: tuple[int, ...]
+    ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """vjp takes dy shaped like f(x) and returns x's shape; f and jvp take x's
+        (v) and return f(x)'s."""
+        shape = tuple(shape)
+        output = self._output_shape(shape)
+        return (output, shape) if hook == "_vjp" else (shape, output)
 
     def _check_input(self, x: Array, xp: Namespace) -> None:
         """Shape checks for non-elementwise activations (e.g. the axis); raise InputError."""

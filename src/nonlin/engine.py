@@ -259,7 +259,7 @@ def evaluate_rows(
     them): ``f`` and ``jvp`` return ``act._output_shape(x.shape)``, a vjp's ``dy`` has
     that shape and its result x's.
     """
-    shape = x.shape if hook == "_vjp" else act._output_shape(x.shape)
+    shape = act._operand_and_result_shapes(hook, x.shape)[1]
     return _in_blocks(act, hook, x, xp, out, 1, operands, x.shape[-1], shape)[0]
 
 

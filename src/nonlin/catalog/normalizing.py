@@ -704,15 +704,11 @@ def _down(x: Array, where: Array, xp: Namespace) -> Array:
 
 
 def _unit(a: Array, xp: Namespace) -> tuple[Array, Array]:
-    """``a = unit * scale`` with ``scale = 2**k`` and ``|unit|`` in [1, 4) (0, subnormal or
-    not finite: scale 1 or 2**-126), so that products with ``unit`` neither overflow nor
-    leave the normal range. ``|k| <= 126``: ``2**-127`` is subnormal (0 where flushed)."""
-    magnitude = xp.abs(a)
-    ok = xp.isfinite(magnitude) & (magnitude > 0)
-    k = xp.floor(xp.log2(xp.where(ok, magnitude, xp.ones_like(magnitude))))
-    k = xp.minimum(xp.maximum(k, xp.full_like(k, -126.0)), xp.full_like(k, 126.0))
-    two = xp.full_like(magnitude, 2.0)
-    return a * xp.pow(two, -k), xp.pow(two, k)
+    """``a = unit * scale`` with ``scale`` a power of two and ``|unit|`` in [1, 4) (0,
+    subnormal or not finite: scale 1 or 2**-126), so that products with ``unit``
+    neither overflow nor leave the normal range (:func:`_power_of_two_near`)."""
+    scale, inverse = _power_of_two_near(xp.abs(a), xp)
+    return a * inverse, scale
 
 
 def _gated32(c: Array, gate: _Gate32, xp: Namespace) -> Array:

@@ -16,7 +16,7 @@ import platform
 import sys
 from pathlib import Path
 
-from nonlin import bench
+from nonlin import bench, kernels
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +33,10 @@ def main(argv: list[str] | None = None) -> int:
         budget=0.02 if args.quick else args.budget,
         progress=lambda row: print(row.spec, row.mode, row.dtype, row.size, file=sys.stderr),
     )
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    machine = (
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"nonlin's compiled loops: {kernels.build()}"
+    )
     text = (
         "# Benchmark results\n\n"
         f"Machine: {machine}. Times are ns per element (medians); ratio is nonlin over the\n"

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import nonlin as nl
+from nonlin import engine
 
 # CI runs a fixed, derandomized sample so a red build always reproduces; the "long"
 # profile (HYPOTHESIS_PROFILE=long) searches far more widely and is for local runs.
@@ -33,6 +34,15 @@ def points_away_from_kinks(act: nl.Activation, n: int = 41, gap: float = 1e-3) -
     for kink in act.kinks:
         x = x[np.abs(x - kink) > gap]
     return x
+
+
+@pytest.fixture(params=[1, 2], ids=["1-thread", "2-threads"])
+def threads(request: pytest.FixtureRequest) -> object:
+    """Large NumPy evaluations on 1, then 2 threads (the engine's pool)."""
+    before = engine.get_threads()
+    engine.set_threads(request.param)
+    yield request.param
+    engine.set_threads(before)
 
 
 @pytest.fixture(params=CATALOG, ids=str)

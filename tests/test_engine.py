@@ -7,18 +7,10 @@ import numpy as np
 import pytest
 
 import nonlin as nl
-from nonlin import engine
+from nonlin import engine, kernels
 from nonlin.engine import BLOCK
 
 XP = array_api_compat.array_namespace(np.empty(0))
-
-
-@pytest.fixture(params=[1, 2], ids=["1-thread", "2-threads"])
-def threads(request):
-    before = engine.get_threads()
-    engine.set_threads(request.param)
-    yield request.param
-    engine.set_threads(before)
 
 
 def _kernel(block):
@@ -79,6 +71,12 @@ def test_a_strided_output_array_is_filled(threads):
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 @pytest.mark.parametrize("spec", ["relu", "leaky_relu", "sigmoid", "gelu", "elu+tanh"])
 def test_activations_through_the_engine_equal_the_exact_float64_result_rounded(spec, dtype):
+    # The block engine's own path (the compiled loops are compared in test_kernels.py).
+    with kernels.disabled():
+        _engine_equals_the_exact_result(spec, dtype)
+
+
+def _engine_equals_the_exact_result(spec, dtype):
     act = nl.get(spec)
     x = np.linspace(-30, 30, 3 * BLOCK + 7).astype(dtype)[::-1]  # strided, several blocks
     exact = act._derivatives(x.astype(np.float64), XP)

@@ -518,9 +518,10 @@ class Activation:
         )
         if same_kind and hook in _ENGINE_HOOKS:
             rows = None
-            if hook in _ROW_HOOKS and not self._engine_ready():
+            ready = self._engine_ready()
+            if hook in _ROW_HOOKS and not ready:
                 rows = self._rows_form(x.ndim)
-            if self._engine_ready() or rows is not None:
+            if ready or rows is not None:
                 # A dy (or v) of x's own dtype: blocks of it go along with x's.
                 reference = Prepared(x, _NUMPY_XP, x.dtype)
                 given: tuple[Array, ...] = ()

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from . import engine
+from . import engine, kernels
 from .registry import get, names
 
 __all__ = ["Measurement", "add_bench_arguments", "measure", "run", "run_bench_command"]
@@ -458,6 +458,7 @@ def run_bench_command(args: argparse.Namespace) -> int:
         print(json.dumps(_finite_or_none(records), indent=2))
     else:
         print(format_table(rows))
+        print(f"\nnonlin's compiled loops: {kernels.build()}.")
         slower = [row for row in rows if math.isfinite(row.ratio) and row.ratio > 1]
         print(f"\n{len(rows) - len(slower)} of {len(rows)} rows at or below the fastest peer.")
     return 0

@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from . import kernels
+
 __all__ = ["evaluate", "evaluate_hook", "evaluate_rows", "get_threads", "set_threads"]
 
 # Elements per block: 16384 float64 values are 128 KiB, so the input block and the few
@@ -201,6 +203,9 @@ def evaluate_hook(
     one product by a parameter that the narrow dtype holds exactly) skip the widening.
     """
     dtype = x.dtype
+    loop = kernels.lookup(act, hook, dtype)
+    if loop is not None and (out is None or out.dtype == dtype):
+        return _compiled(loop, x, out, outputs, operands)
     if _native(act, dtype):
         # A few comparisons and selections: one vectorised pass over the whole array
         # beats blocks, whose per-call overhead is larger than the work itself.
@@ -212,6 +217,43 @@ def evaluate_hook(
         out[...] = values[0]
         return (out,)
     return _in_blocks(act, hook, x, xp, out, outputs, operands)
+
+
+def _compiled(
+    loop: kernels.Loop,
+    x: np.ndarray,
+    out: np.ndarray | None,
+    outputs: int,
+    operands: Sequence[np.ndarray],
+) -> tuple[np.ndarray, ...]:
+    """Run a compiled loop over ``x`` (and ``operands``): one call per thread, each on a
+    contiguous share, with no temporaries beyond the results (and a contiguous copy of
+    a strided input)."""
+    inputs = [a if a.flags.c_contiguous else np.ascontiguousarray(a) for a in (x, *operands)]
+    # The loop writes element i after reading element i, so the result may be an input
+    # (out=x works in place); any other overlap, or a strided out, gets a scratch array.
+    direct = (
+        out is not None
+        and out.flags.c_contiguous
+        and not any(out is not a and np.may_share_memory(out, a) for a in inputs)
+    )
+    first = out if out is not None and direct else np.empty(x.shape, x.dtype)
+    results = [first] + [np.empty(x.shape, x.dtype) for _ in range(outputs - 1)]
+    size = x.size
+    threads = 1 if size < SMALL else get_threads()
+    if threads == 1:
+        loop(*inputs, *results)  # the buffers of any C-contiguous shape
+    else:
+        flat = [a.reshape(-1) for a in (*inputs, *results)]
+
+        def run(start: int, stop: int) -> None:
+            loop(*(a[start:stop] for a in flat))
+
+        _run_shared(run, size, threads, BLOCK)
+    if out is not None and not direct:
+        out[...] = results[0]
+        results[0] = out
+    return tuple(results)
 
 
 def _in_blocks(

@@ -1,0 +1,223 @@
+/* nonlin._kernels: the compiled loops, reachable from Python.
+ *
+ * families() -> {name: (index, nparams, float32 hooks, float64 hooks)}
+ * build([name]) -> which compiled loops are in use: "avx2+fma" where the CPU has them
+ *     (and setup.py could compile them), else "baseline"; a name switches (tests).
+ * run(index, hook, params, *arrays): runs one loop over contiguous buffers, without
+ *     the GIL, so the engine's threads run shares of one array at once. hook is
+ *     0 f, 1 f', 2 f'', 3 (f, f', f''), 4 dy * f'; arrays are the inputs (x, and dy
+ *     for hook 4) then the outputs, all float32 or all float64, of one length.
+ *
+ * Arrays come through the buffer protocol (no NumPy headers at build time); the
+ * Python side (nonlin/kernels.py) checks dtypes and shapes before it calls.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+#define NL_MODULE
+#include "nonlin_kernels.h"
+
+#define NL_DECLARE_BASE(table) extern const nl_family table##_base[];
+#define NL_LIST_BASE(table) table##_base,
+NL_TABLES(NL_DECLARE_BASE)
+static const nl_family *const nl_base_sources[] = {NL_TABLES(NL_LIST_BASE)};
+#define NL_SOURCES (sizeof(nl_base_sources) / sizeof(nl_base_sources[0]))
+
+#ifdef NL_HAVE_V3 /* setup.py compiled the family files for AVX2 + FMA as well */
+#define NL_DECLARE_V3(table) extern const nl_family table##_v3[];
+#define NL_LIST_V3(table) table##_v3,
+NL_TABLES(NL_DECLARE_V3)
+static const nl_family *const nl_v3_sources[] = {NL_TABLES(NL_LIST_V3)};
+#endif
+
+#define NL_MAX_FAMILIES 64
+static const nl_family *nl_table[NL_MAX_FAMILIES];
+static int nl_count = 0;
+static const char *nl_build_name = "baseline";
+
+static int nl_cpu_has_v3(void) {
+#if defined(NL_HAVE_V3) && defined(__GNUC__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}
+
+/* Fill the table from one build's sources (the same families, in the same order). */
+static void nl_collect(int v3) {
+    const nl_family *const *sources = nl_base_sources;
+    nl_build_name = "baseline";
+#ifdef NL_HAVE_V3
+    if (v3) {
+        sources = nl_v3_sources;
+        nl_build_name = "avx2+fma";
+    }
+#else
+    (void)v3;
+#endif
+    nl_count = 0;
+    for (size_t s = 0; s < NL_SOURCES; s++)
+        for (const nl_family *f = sources[s]; f->name != NULL; f++)
+            if (nl_count < NL_MAX_FAMILIES) nl_table[nl_count++] = f;
+}
+
+static PyObject *nl_build(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs > 1) {
+        PyErr_SetString(PyExc_TypeError, "build([name])");
+        return NULL;
+    }
+    if (nargs == 1) {
+        const char *name = PyUnicode_AsUTF8(args[0]);
+        if (name == NULL) return NULL;
+        if (strcmp(name, "baseline") == 0) {
+            nl_collect(0);
+        } else if (strcmp(name, "avx2+fma") == 0 && nl_cpu_has_v3()) {
+            nl_collect(1);
+        } else {
+            PyErr_Format(PyExc_ValueError, "no build %R here (%s is in use)", args[0],
+                         nl_build_name);
+            return NULL;
+        }
+    }
+    return PyUnicode_FromString(nl_build_name);
+}
+
+static PyObject *nl_hooks(const nl_loops *loops) {
+    const void *present[5] = {(const void *)loops->f, (const void *)loops->df,
+                              (const void *)loops->d2f, (const void *)loops->derivatives,
+                              (const void *)loops->vjp};
+    PyObject *hooks = PyTuple_New(5);
+    if (hooks == NULL) return NULL;
+    for (int h = 0; h < 5; h++) {
+        PyObject *flag = present[h] != NULL ? Py_True : Py_False;
+        Py_INCREF(flag);
+        PyTuple_SET_ITEM(hooks, h, flag);
+    }
+    return hooks;
+}
+
+static PyObject *nl_families(PyObject *self, PyObject *unused) {
+    (void)self; (void)unused;
+    PyObject *table = PyDict_New();
+    if (table == NULL) return NULL;
+    for (int i = 0; i < nl_count; i++) {
+        const nl_family *f = nl_table[i];
+        PyObject *f32 = nl_hooks(&f->float32), *f64 = nl_hooks(&f->float64);
+        PyObject *entry = (f32 && f64) ? Py_BuildValue("(iiOO)", i, f->nparams, f32, f64) : NULL;
+        Py_XDECREF(f32);
+        Py_XDECREF(f64);
+        if (entry == NULL || PyDict_SetItemString(table, f->name, entry) < 0) {
+            Py_XDECREF(entry);
+            Py_DECREF(table);
+            return NULL;
+        }
+        Py_DECREF(entry);
+    }
+    return table;
+}
+
+static PyObject *nl_run(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs < 4) {
+        PyErr_SetString(PyExc_TypeError, "run(index, hook, params, *arrays)");
+        return NULL;
+    }
+    long index = PyLong_AsLong(args[0]);
+    long hook = PyLong_AsLong(args[1]);
+    if (PyErr_Occurred()) return NULL;
+    if (index < 0 || index >= nl_count || hook < 0 || hook > 4) {
+        PyErr_SetString(PyExc_ValueError, "no such kernel");
+        return NULL;
+    }
+    const nl_family *family = nl_table[index];
+    Py_ssize_t want = hook == 3 ? 4 : (hook == 4 ? 3 : 2);
+    if (nargs - 3 != want) {
+        PyErr_Format(PyExc_TypeError, "this hook takes %zd arrays", want);
+        return NULL;
+    }
+    nl_params params = {{0.0, 0.0, 0.0, 0.0}};
+    PyObject *given = args[2];
+    if (!PyTuple_Check(given) || PyTuple_GET_SIZE(given) != family->nparams) {
+        PyErr_Format(PyExc_TypeError, "%s takes a tuple of %d parameters", family->name,
+                     family->nparams);
+        return NULL;
+    }
+    for (int p = 0; p < family->nparams; p++) {
+        params.p[p] = PyFloat_AsDouble(PyTuple_GET_ITEM(given, p));
+        if (PyErr_Occurred()) return NULL;
+    }
+
+    Py_buffer views[4];
+    Py_ssize_t held = 0, length = -1;
+    char kind = 0;
+    int failed = 0;
+    for (Py_ssize_t a = 0; a < want; a++) {
+        int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (a >= want - (hook == 3 ? 3 : 1)
+                                                             ? PyBUF_WRITABLE : 0);
+        if (PyObject_GetBuffer(args[3 + a], &views[a], flags) < 0) { failed = 1; break; }
+        held++;
+        const char *format = views[a].format;
+        char k = (format != NULL && format[0] != '\0' && format[1] == '\0') ? format[0] : 0;
+        Py_ssize_t items = views[a].itemsize > 0 ? views[a].len / views[a].itemsize : -1;
+        if ((k != 'f' && k != 'd') || (kind && k != kind) || (length >= 0 && items != length)) {
+            PyErr_SetString(PyExc_TypeError,
+                            "kernel arrays must be contiguous float32 or float64 of one length");
+            failed = 1;
+            break;
+        }
+        kind = k;
+        length = items;
+    }
+    const nl_loops *loops = kind == 'f' ? &family->float32 : &family->float64;
+    const void *loop = NULL;
+    if (!failed) {
+        loop = hook == 0 ? (const void *)loops->f : hook == 1 ? (const void *)loops->df
+             : hook == 2 ? (const void *)loops->d2f : hook == 3 ? (const void *)loops->derivatives
+             : (const void *)loops->vjp;
+        if (loop == NULL) {
+            PyErr_Format(PyExc_ValueError, "%s has no %s loop for this hook", family->name,
+                         kind == 'f' ? "float32" : "float64");
+            failed = 1;
+        }
+    }
+    if (!failed && length > 0) {
+        void *p0 = views[0].buf, *p1 = want > 1 ? views[1].buf : NULL;
+        void *p2 = want > 2 ? views[2].buf : NULL, *p3 = want > 3 ? views[3].buf : NULL;
+        Py_BEGIN_ALLOW_THREADS
+        switch (hook) {
+        case 0: loops->f(p0, p1, length, &params); break;
+        case 1: loops->df(p0, p1, length, &params); break;
+        case 2: loops->d2f(p0, p1, length, &params); break;
+        case 3: loops->derivatives(p0, p1, p2, p3, length, &params); break;
+        default: loops->vjp(p0, p1, p2, length, &params); break;
+        }
+        Py_END_ALLOW_THREADS
+    }
+    for (Py_ssize_t a = 0; a < held; a++) PyBuffer_Release(&views[a]);
+    if (failed) return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef nl_methods[] = {
+    {"families", (PyCFunction)nl_families, METH_NOARGS,
+     "families() -> {name: (index, nparams, float32 hooks, float64 hooks)}"},
+    {"build", (PyCFunction)(void (*)(void))nl_build, METH_FASTCALL,
+     "build([name]) -> the loops in use, 'avx2+fma' or 'baseline'; with a name, switch"},
+    {"run", (PyCFunction)(void (*)(void))nl_run, METH_FASTCALL,
+     "run(index, hook, params, *arrays): one compiled loop over contiguous arrays"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef nl_module = {
+    PyModuleDef_HEAD_INIT, "_kernels",
+    "nonlin's compiled activation loops (see nonlin.kernels).", -1, nl_methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__kernels(void) {
+    nl_collect(nl_cpu_has_v3());
+    return PyModule_Create(&nl_module);
+}

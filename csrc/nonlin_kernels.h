@@ -1,0 +1,141 @@
+/* nonlin's compiled kernels: shared declarations.
+ *
+ * A family (one activation) is written once, as a point function that computes
+ * f, f' and f'' of one float64 value; NL_FAMILY expands it into the loops the engine
+ * calls (f, f', f'', all three, and dy * f'), for float32 arrays computed in float64
+ * and rounded once. The `want` argument of a point function is a constant in each
+ * loop, so the compiler drops whatever that loop does not need.
+ *
+ * Loops are plain C over contiguous arrays so that gcc and clang vectorise them. On
+ * x86-64 every family file is compiled twice (setup.py): for the baseline CPU, and with
+ * AVX2 and FMA (-DNL_V3); the module picks one when it loads. Contraction of a * b + c
+ * into an FMA is off in both (-ffp-contract=off): the result of every line is what it
+ * says, and nl_fma (elementary.h) is the one place an FMA is asked for.
+ */
+#ifndef NONLIN_KERNELS_H
+#define NONLIN_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <math.h>
+
+#define NL_INLINE static inline __attribute__((always_inline))
+#define NL_EXPORT
+
+/* What a point function must compute: any combination of these bits. */
+#define NL_F 1
+#define NL_DF 2
+#define NL_D2F 4
+
+/* An activation's float parameters, in the order its family declares them. */
+typedef struct {
+    double p[4];
+} nl_params;
+
+typedef void (*nl_unary)(const void *x, void *y, ptrdiff_t n, const nl_params *params);
+typedef void (*nl_triple)(const void *x, void *f, void *df, void *d2f, ptrdiff_t n,
+                          const nl_params *params);
+typedef void (*nl_binary)(const void *x, const void *dy, void *y, ptrdiff_t n,
+                          const nl_params *params);
+
+/* The loops of one dtype; a NULL loop means "not compiled: use the Python path". */
+typedef struct {
+    nl_unary f, df, d2f;
+    nl_triple derivatives;
+    nl_binary vjp;  /* dy * f'(x); an elementwise jvp is the same product */
+} nl_loops;
+
+typedef struct {
+    const char *name;    /* the registry's canonical name, with a variant: "gelu_tanh" */
+    int nparams;
+    nl_loops float32;
+    nl_loops float64;
+} nl_family;
+
+/* The five loops of a point function `point(double x, const nl_params *p, double *f,
+ * double *df, double *d2f, int want)` over arrays of T, named name_<hook>_<suffix>. */
+#define NL_LOOPS(name, point, T, suffix)                                                 \
+    static void name##_f_##suffix(const void *xv, void *yv, ptrdiff_t n,                 \
+                                  const nl_params *pp) {                                 \
+        const T *x = xv; T *y = yv; const nl_params P = *pp;                             \
+        for (ptrdiff_t i = 0; i < n; i++) {                                              \
+            double f, d1, d2;                                                            \
+            point((double)x[i], &P, &f, &d1, &d2, NL_F);                                 \
+            y[i] = (T)f;                                                                 \
+        }                                                                                \
+    }                                                                                    \
+    static void name##_df_##suffix(const void *xv, void *yv, ptrdiff_t n,                \
+                                   const nl_params *pp) {                                \
+        const T *x = xv; T *y = yv; const nl_params P = *pp;                             \
+        for (ptrdiff_t i = 0; i < n; i++) {                                              \
+            double f, d1, d2;                                                            \
+            point((double)x[i], &P, &f, &d1, &d2, NL_DF);                                \
+            y[i] = (T)d1;                                                                \
+        }                                                                                \
+    }                                                                                    \
+    static void name##_d2f_##suffix(const void *xv, void *yv, ptrdiff_t n,               \
+                                    const nl_params *pp) {                               \
+        const T *x = xv; T *y = yv; const nl_params P = *pp;                             \
+        for (ptrdiff_t i = 0; i < n; i++) {                                              \
+            double f, d1, d2;                                                            \
+            point((double)x[i], &P, &f, &d1, &d2, NL_D2F);                               \
+            y[i] = (T)d2;                                                                \
+        }                                                                                \
+    }                                                                                    \
+    static void name##_derivatives_##suffix(const void *xv, void *fv, void *dfv,         \
+                                            void *d2fv, ptrdiff_t n,                     \
+                                            const nl_params *pp) {                       \
+        const T *x = xv; T *yf = fv, *y1 = dfv, *y2 = d2fv;                              \
+        const nl_params P = *pp;                                                         \
+        for (ptrdiff_t i = 0; i < n; i++) {                                              \
+            double f, d1, d2;                                                            \
+            point((double)x[i], &P, &f, &d1, &d2, NL_F | NL_DF | NL_D2F);                \
+            yf[i] = (T)f; y1[i] = (T)d1; y2[i] = (T)d2;                                  \
+        }                                                                                \
+    }                                                                                    \
+    static void name##_vjp_##suffix(const void *xv, const void *dyv, void *yv,           \
+                                    ptrdiff_t n, const nl_params *pp) {                  \
+        const T *x = xv, *dy = dyv; T *y = yv; const nl_params P = *pp;                  \
+        for (ptrdiff_t i = 0; i < n; i++) {                                              \
+            double f, d1, d2;                                                            \
+            point((double)x[i], &P, &f, &d1, &d2, NL_DF);                                \
+            y[i] = (T)((double)dy[i] * d1);                                              \
+        }                                                                                \
+    }
+
+/* float32 arrays through `name##_point`, computed in float64 and rounded once (the
+ * array-API path's wide forms). */
+#define NL_LOOPS_FLOAT32(name) NL_LOOPS(name, name##_point, float, float32)
+/* float64 arrays through `name##_point64` (the array-API path's exact forms). */
+#define NL_LOOPS_FLOAT64(name) NL_LOOPS(name, name##_point64, double, float64)
+
+#define NL_FLOAT32(name)                                                                 \
+    { name##_f_float32, name##_df_float32, name##_d2f_float32,                           \
+      name##_derivatives_float32, name##_vjp_float32 }
+#define NL_FLOAT64(name)                                                                 \
+    { name##_f_float64, name##_df_float64, name##_d2f_float64,                           \
+      name##_derivatives_float64, name##_vjp_float64 }
+#define NL_NONE { NULL, NULL, NULL, NULL, NULL }
+
+/* Each source file's families, ended by an entry with a NULL name. A file names its
+ * table plainly; the build it is compiled for adds _base or _v3 to the symbol. */
+#define NL_TABLES(X) X(nl_sigmoidal_families) X(nl_smooth_families) \
+    X(nl_gelu_families) X(nl_exponential_families)
+#ifndef NL_MODULE
+#ifdef NL_V3
+#define NL_BUILD(name) name##_v3
+#else
+#define NL_BUILD(name) name##_base
+#endif
+#define nl_sigmoidal_families NL_BUILD(nl_sigmoidal_families)
+#define nl_smooth_families NL_BUILD(nl_smooth_families)
+#define nl_gelu_families NL_BUILD(nl_gelu_families)
+#define nl_exponential_families NL_BUILD(nl_exponential_families)
+extern const nl_family nl_sigmoidal_families[];
+extern const nl_family nl_smooth_families[];
+extern const nl_family nl_gelu_families[];
+extern const nl_family nl_exponential_families[];
+#endif
+
+#endif

@@ -1,0 +1,213 @@
+"""The compiled loops: the smooth activations on NumPy arrays, without temporaries.
+
+NumPy's float64 exp, expm1, log1p and tanh are scalar library calls on CPUs without
+AVX-512 (5-14 ns per element), and a formula of ten NumPy operations reads and writes
+memory ten times. The optional extension ``nonlin._kernels`` (C sources in ``csrc/``)
+evaluates a whole formula per element in one vectorised loop, on its own float64 exp,
+expm1 and log1p, and rounds once: float32 results equal the array-API path's (float32
+computed in float64 and rounded once), at 1-3 ns per element.
+
+It is used for NumPy float arrays of an activation that has a compiled family (see
+:func:`families`), with the parameter values that family covers; everything else, and
+every other array library, takes the array-API path. Where the extension did not build
+(no C compiler), everything takes that path, with the same results.
+
+``NONLIN_KERNELS=0`` in the environment, or :func:`set_enabled`, turns the loops off:
+the tests compare both paths this way.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+import numpy as np
+
+try:
+    from . import _kernels  # type: ignore[attr-defined]
+except ImportError:  # not built: the array-API path serves everything
+    _kernels = None
+
+__all__ = [
+    "Loop",
+    "available",
+    "build",
+    "disabled",
+    "enabled",
+    "families",
+    "lookup",
+    "set_enabled",
+]
+
+# The hooks a compiled family implements, by the number the extension knows them by.
+# An elementwise jvp is f'(x) v, the vjp's product.
+HOOKS = {"_f": 0, "_df": 1, "_d2f": 2, "_derivatives": 3, "_vjp": 4, "_jvp": 4}
+_DTYPES = {np.dtype(np.float32): 2, np.dtype(np.float64): 3}  # index into a families() entry
+
+_enabled = os.environ.get("NONLIN_KERNELS", "1") not in ("0", "off", "false", "no")
+
+
+class Loop(NamedTuple):
+    """One compiled loop: ``run(index, hook, params, *arrays)`` of the extension."""
+
+    family: int  # the extension's number for the family
+    hook: int
+    params: tuple[float, ...]
+
+    def __call__(self, *arrays: np.ndarray) -> None:
+        _kernels.run(self.family, self.hook, self.params, *arrays)
+
+
+def available() -> bool:
+    """Whether the compiled extension was built and imported."""
+    return _kernels is not None
+
+
+def enabled() -> bool:
+    """Whether the compiled loops are in use (built, and not turned off)."""
+    return _kernels is not None and _enabled
+
+
+def build() -> str:
+    """Which loops run: ``"avx2+fma"`` or ``"baseline"`` (compiled for any CPU of the
+    architecture), ``"off"`` (turned off) or ``"not built"``."""
+    if _kernels is None:
+        return "not built"
+    return str(_kernels.build()) if _enabled else "off"
+
+
+def set_enabled(flag: bool) -> None:
+    """Use the compiled loops (``True``, the default where built) or not."""
+    global _enabled
+    _enabled = bool(flag)
+    lookup.cache_clear()
+
+
+@contextmanager
+def disabled() -> Iterator[None]:
+    """Run the ``with`` block on the array-API path alone."""
+    before = _enabled
+    set_enabled(False)
+    try:
+        yield
+    finally:
+        set_enabled(before)
+
+
+def families() -> dict[str, tuple[int, int, tuple[bool, ...], tuple[bool, ...]]]:
+    """The compiled families: ``name -> (index, parameter count, float32 hooks,
+    float64 hooks)``, the hooks flagged in the order f, f', f'', all three, vjp."""
+    return dict(_families()) if _kernels is not None else {}
+
+
+@lru_cache(maxsize=1)
+def _families() -> dict[str, tuple[int, int, tuple[bool, ...], tuple[bool, ...]]]:
+    return dict(_kernels.families())
+
+
+Resolver = Callable[[dict[str, Any]], "tuple[str, tuple[float, ...]] | None"]
+
+
+def _fixed(family: str, **required: Any) -> Resolver:
+    """A family that covers only the given parameter values (none passed to C)."""
+
+    def resolve(params: dict[str, Any]) -> tuple[str, tuple[float, ...]] | None:
+        if set(params) != set(required):
+            return None
+        if any(not _same(params[name], value) for name, value in required.items()):
+            return None
+        return family, ()
+
+    return resolve
+
+
+def _passed(family: str, *names: str, infinite: tuple[str, ...] = ()) -> Resolver:
+    """A family that takes the given parameters as floats, in this order: finite, or
+    also infinite for those named in ``infinite``."""
+
+    def resolve(params: dict[str, Any]) -> tuple[str, tuple[float, ...]] | None:
+        if set(params) != set(names):
+            return None
+        values = [params[name] for name in names]
+        if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
+            return None
+        if any(
+            math.isnan(v) or (math.isinf(v) and name not in infinite)
+            for name, v in zip(names, map(float, values))
+        ):
+            return None
+        return family, tuple(float(v) for v in values)
+
+    return resolve
+
+
+def _scaled_tanh(params: dict[str, Any]) -> tuple[str, tuple[float, ...]] | None:
+    found = _passed("scaled_tanh", "scale_in", "scale_out")(params)
+    if found is None:
+        return None
+    scale_in, scale_out = found[1]
+    # Beyond this the wide forms switch to their double-double branch, which the loops
+    # do not have (ScaledTanh._wide_derivatives).
+    if abs(scale_out * scale_in) * max(1.0, abs(scale_in)) > 2.0**100:
+        return None
+    return found
+
+
+def _same(given: Any, required: Any) -> bool:
+    if isinstance(required, float) and isinstance(given, (int, float)):
+        return float(given) == required
+    return bool(given == required)
+
+
+# activation (canonical name) -> how its parameters pick a compiled family. A family
+# is only used for the parameter sets it names: any other value takes the Python path.
+RESOLVERS: dict[str, Resolver] = {
+    # csrc/sigmoidal.c
+    "sigmoid": _fixed("sigmoid"),
+    "tanh": _fixed("tanh"),
+    "log_sigmoid": _fixed("log_sigmoid"),
+    "tanh_shrink": _fixed("tanh_shrink"),
+    "softsign": _fixed("softsign"),
+    "scaled_tanh": _scaled_tanh,
+    # csrc/smooth.c
+    "softplus": _passed("softplus", "beta", "threshold", infinite=("threshold",)),
+    "silu": _fixed("silu"),
+    "mish": _fixed("mish"),
+    "squareplus": _passed("squareplus", "b"),
+    # csrc/gelu.c
+    "gelu": lambda params: (
+        _fixed("gelu", approximate="none")(params)
+        or _fixed("gelu_tanh", approximate="tanh")(params)
+    ),
+    # csrc/exponential.c
+    "elu": _passed("elu", "alpha"),
+    "selu": _passed("selu", "scale", "alpha"),
+    "celu": _passed("celu", "alpha"),
+    "exponential": _fixed("exponential"),
+}
+
+
+@lru_cache(maxsize=1024)
+def lookup(act: Any, hook: str, dtype: np.dtype) -> Loop | None:
+    """The compiled loop for ``hook`` of ``act`` on ``dtype`` arrays, or None."""
+    if not enabled() or hook not in HOOKS or dtype not in _DTYPES:
+        return None
+    resolve = RESOLVERS.get(getattr(type(act), "name", ""))
+    if resolve is None or not type(act).__module__.startswith("nonlin.catalog."):
+        return None  # a user's subclass may change the formula
+    found = resolve(act.params_dict())
+    if found is None:
+        return None
+    family, params = found
+    entry = _families().get(family)
+    if entry is None:
+        return None
+    index, count, *flags = entry
+    hook_number = HOOKS[hook]
+    if count != len(params) or not flags[_DTYPES[dtype] - 2][hook_number]:
+        return None
+    return Loop(index, hook_number, params)

@@ -1,0 +1,355 @@
+"""The compiled loops give the array-API path's float32 results, bit for bit.
+
+Each compiled family is compared, hook by hook, with the same call under
+``kernels.disabled()`` on about a million float32 values spread over every binade
+(and the special values). ``tools/sweep_kernels.py`` runs the same comparison on all
+2**32 float32 inputs (hours, not for CI). Where the extension is not built these tests
+skip, unless ``NONLIN_REQUIRE_KERNELS=1`` (CI sets it) makes that a failure.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+import nonlin as nl
+from nonlin import engine, kernels
+from nonlin.accuracy import ulp_error
+
+REQUIRED = os.environ.get("NONLIN_REQUIRE_KERNELS", "") == "1"
+
+# The specs that must have compiled float32 loops for every hook (the extension's
+# contract; each is compared below). A parameter value outside a family takes the
+# Python path: "softplus(beta=2)" has no loop unless a family passes beta.
+COMPILED = [
+    # csrc/sigmoidal.c
+    "sigmoid",
+    "tanh",
+    "log_sigmoid",
+    "tanh_shrink",
+    "softsign",
+    "scaled_tanh",
+    "scaled_tanh(scale_in=2.5, scale_out=0.1)",
+    # csrc/smooth.c
+    "softplus",
+    "softplus(beta=0.5)",
+    "softplus(beta=2.0)",
+    "softplus(threshold=20.0)",
+    "silu",
+    "mish",
+    "squareplus",
+    "squareplus(b=0.01)",
+    # csrc/gelu.c
+    "gelu",
+    "gelu(approximate='tanh')",
+    # csrc/exponential.c
+    "elu",
+    "elu(alpha=0.5)",
+    "elu(alpha=2.5)",
+    "selu",
+    "selu(scale=2.0, alpha=0.3)",
+    "celu",
+    "celu(alpha=3.0)",
+    "exponential",
+]
+
+# The specs that must also have compiled float64 loops, and how far (ulp) each may be
+# from the array-API path. The loops follow the exact forms on their own exp, expm1,
+# log1p, hypot and erfcx, which are nearly always correctly rounded where libm's and
+# SciPy's are not (libm rounds the other way for 0.1%, 11%, 8% and 0.6% of arguments).
+# That moves a result by an ulp or two, and more where the exact form carries 2-4 ulp
+# of error of its own (silu's f' and f'', mish's f'', squareplus's f' and f'': 3 ulp or
+# more at 12% of points, against mpmath; gelu's chains of roundings). So this is a
+# consistency check; accuracy itself is tests/test_accuracy.py's, against the 50-digit
+# tables, where each loop is no further from the truth than the array-API path (the
+# same max and p99 errors).
+COMPILED_FLOAT64 = {
+    "sigmoid": 2,
+    "softplus": 2,
+    "softplus(beta=0.5)": 2,
+    "softplus(beta=2.0)": 2,
+    "softplus(threshold=20.0)": 2,
+    "silu": 3,
+    "mish": 4,
+    "squareplus": 6,
+    "squareplus(b=0.01)": 5,
+    "gelu": 3,
+    "gelu(approximate='tanh')": 4,
+}
+
+# Variants that must stay on the Python path (a user's subclass, float16, chains).
+NOT_COMPILED = ["sigmoid+tanh", "scaled_tanh(scale_in=1e20, scale_out=1e5)"]
+
+HOOKS = ["_f", "_df", "_d2f", "_derivatives", "_vjp", "_jvp"]
+
+
+_ZEROS_AND_NONFINITE = [0.0, -0.0, np.inf, -np.inf, np.nan]
+
+
+def _grid() -> np.ndarray:
+    """Every 4099th float32 bit pattern (both signs, every binade) plus the specials."""
+    bits = np.arange(0, 2**32, 4099, dtype=np.uint64).astype(np.uint32)
+    grid = bits.view(np.float32)
+    special = np.array(
+        [
+            *_ZEROS_AND_NONFINITE,
+            1e-45,
+            -1e-45,
+            1.1754944e-38,
+            3.4028235e38,
+            -3.4028235e38,
+            1.0,
+            -1.0,
+            0.5,
+            -0.5,
+            88.72284,
+            -88.72284,
+            103.97208,
+            -103.97208,
+        ],
+        dtype=np.float32,
+    )
+    return np.concatenate([grid, special])
+
+
+GRID = _grid()
+
+
+def _grid64() -> np.ndarray:
+    """About a million float64 bit patterns, evenly spaced (every binade, both signs),
+    plus the specials and the ends of the ranges where the float64 formulas switch."""
+    step = np.uint64((2**64 - 1) // 2**20 - 977)
+    grid = (np.arange(2**20, dtype=np.uint64) * step).view(np.float64)
+    special = np.array(
+        [
+            *_ZEROS_AND_NONFINITE,
+            5e-324,
+            -5e-324,
+            2.2250738585072014e-308,
+            1.7976931348623157e308,
+            -1.7976931348623157e308,
+            1.0,
+            -1.0,
+            708.0,
+            -708.0,
+            709.78,
+            -709.78,
+            745.13,
+            -745.13,
+            745.14,
+            -745.14,
+            746.0,
+            -746.0,
+            1e-20,
+            -1e-20,
+        ],
+        dtype=np.float64,
+    )
+    return np.concatenate([grid[np.isfinite(grid)], special])
+
+
+GRID64 = _grid64()
+
+
+def _cotangent(size: int) -> np.ndarray:
+    rng = np.random.default_rng(7)
+    dy = (rng.standard_normal(size) * 10.0 ** rng.integers(-40, 38, size)).astype(np.float32)
+    dy[:8] = [0.0, -0.0, np.inf, -np.inf, np.nan, 3.4028235e38, 1e-45, 1.0]
+    return dy
+
+
+DY = _cotangent(GRID.size)
+
+
+DY64 = np.random.default_rng(8).standard_normal(GRID64.size) * 10.0 ** np.random.default_rng(
+    9
+).integers(-300, 300, GRID64.size)
+
+
+def _call(act: nl.Activation, hook: str, x: np.ndarray) -> tuple[np.ndarray, ...]:
+    dy = (DY64 if x.dtype == np.float64 else DY)[: x.size].reshape(x.shape)
+    if hook == "_f":
+        return (act(x),)
+    if hook == "_df":
+        return (act.grad(x),)
+    if hook == "_d2f":
+        return (act.grad2(x),)
+    if hook == "_derivatives":
+        return act.derivatives(x)
+    if hook == "_vjp":
+        return (act.vjp(x, dy),)
+    return (act.jvp(x, dy),)
+
+
+def _assert_same_bits(ours: np.ndarray, reference: np.ndarray, x: np.ndarray) -> None:
+    assert ours.dtype == reference.dtype and ours.shape == reference.shape
+    same = (ours.view(np.uint32) == reference.view(np.uint32)) | (
+        np.isnan(ours) & np.isnan(reference)
+    )
+    if not same.all():
+        where = np.flatnonzero(~same)[:5]
+        raise AssertionError(
+            f"{where.size}+ differences, e.g. x={x[where].tolist()}: compiled "
+            f"{ours[where].tolist()}, array-API path {reference[where].tolist()}"
+        )
+
+
+def test_the_extension_is_built_where_required():
+    if not REQUIRED:
+        pytest.skip("NONLIN_REQUIRE_KERNELS is not set")
+    assert kernels.available(), "nonlin._kernels did not build: is there a C compiler?"
+    assert kernels.enabled()
+
+
+@pytest.mark.parametrize("spec", COMPILED)
+def test_every_listed_spec_has_compiled_float32_loops(spec):
+    if not kernels.available():
+        pytest.skip("the compiled extension is not built")
+    act = nl.get(spec)
+    for hook in HOOKS:
+        assert kernels.lookup(act, hook, np.dtype(np.float32)) is not None, (spec, hook)
+
+
+@pytest.mark.parametrize("spec", NOT_COMPILED)
+def test_chains_and_unlisted_variants_take_the_array_api_path(spec):
+    act = nl.get(spec)
+    for hook in HOOKS:
+        assert kernels.lookup(act, hook, np.dtype(np.float32)) is None
+
+
+def test_a_subclass_takes_the_array_api_path():
+    class Mine(type(nl.sigmoid)):  # type: ignore[misc]
+        pass
+
+    assert kernels.lookup(Mine(), "_f", np.dtype(np.float32)) is None
+
+
+def _builds() -> list[str]:
+    """The compiled builds this machine can run: the baseline loops, and the AVX2 + FMA
+    ones where setup.py built them and the CPU has them (the one in use by default)."""
+    if not kernels.available():
+        return ["none"]
+    from nonlin import _kernels  # type: ignore[attr-defined]
+
+    default = _kernels.build()
+    return [default] if default == "baseline" else [default, "baseline"]
+
+
+@pytest.fixture(params=_builds())
+def build(request):
+    if request.param == "none":
+        pytest.skip("the compiled extension is not built")
+    from nonlin import _kernels  # type: ignore[attr-defined]
+
+    default = _kernels.build()
+    _kernels.build(request.param)
+    yield request.param
+    _kernels.build(default)
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+@pytest.mark.parametrize("spec", COMPILED)
+def test_compiled_float32_equals_the_array_api_path(spec, hook, build):
+    act = nl.get(spec)
+    ours = _call(act, hook, GRID)
+    with kernels.disabled():
+        assert kernels.lookup(act, hook, np.dtype(np.float32)) is None
+        reference = _call(act, hook, GRID)
+    for mine, theirs in zip(ours, reference, strict=True):
+        _assert_same_bits(mine, theirs, GRID)
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+@pytest.mark.parametrize("spec", COMPILED_FLOAT64)
+def test_compiled_float64_is_close_to_the_array_api_path(spec, hook, build):
+    act = nl.get(spec)
+    assert kernels.lookup(act, hook, np.dtype(np.float64)) is not None
+    ours = _call(act, hook, GRID64)
+    with kernels.disabled():
+        reference = _call(act, hook, GRID64)
+    for mine, theirs in zip(ours, reference, strict=True):
+        exact = ~np.isfinite(theirs) | (theirs == 0)  # infinities, nan and zeros agree
+        np.testing.assert_array_equal(mine[exact], theirs[exact])
+        error = ulp_error(mine[~exact], theirs[~exact], np.float64)
+        worst = int(np.argmax(error))
+        assert error[worst] <= COMPILED_FLOAT64[spec], (
+            f"x={GRID64[~exact][worst]!r}: compiled {mine[~exact][worst]!r}, "
+            f"array-API path {theirs[~exact][worst]!r}, {error[worst]:.3g} ulp"
+        )
+
+
+@pytest.mark.parametrize("size", [0, 1, 7, engine.SMALL - 1, engine.SMALL + 3, 300_001])
+def test_any_size_and_thread_count(size, threads):
+    x = np.random.default_rng(size).standard_normal(size).astype(np.float32) * 30
+    y = nl.sigmoid(x)
+    with kernels.disabled():
+        expected = nl.sigmoid(x)
+    _assert_same_bits(y, expected, x)
+
+
+def test_shapes_layouts_and_outputs(threads):
+    x = (np.random.default_rng(3).standard_normal((300, 500)) * 20).astype(np.float32)
+    with kernels.disabled():
+        expected = nl.sigmoid(x)
+    assert nl.sigmoid(np.float32(2.0)).shape == ()
+    np.testing.assert_array_equal(nl.sigmoid(x.T), expected.T)  # Fortran order
+    np.testing.assert_array_equal(nl.sigmoid(x[:, ::2]), expected[:, ::2])  # strided
+    buffer = np.empty_like(x)
+    assert nl.sigmoid(x, out=buffer) is buffer
+    np.testing.assert_array_equal(buffer, expected)
+    strided = np.empty((300, 1000), dtype=np.float32)[:, ::2]
+    assert nl.sigmoid(x, out=strided) is strided
+    np.testing.assert_array_equal(strided, expected)
+    in_place = x.copy()
+    assert nl.sigmoid(in_place, out=in_place) is in_place
+    np.testing.assert_array_equal(in_place, expected)
+
+
+def test_an_overlapping_out_reads_the_input_before_it_is_overwritten():
+    x = np.linspace(-10, 10, 100_001, dtype=np.float32)
+    with kernels.disabled():
+        expected = nl.sigmoid(x[1:])
+    shifted = x.copy()
+    nl.sigmoid(shifted[1:], out=shifted[:-1])  # out starts one element before x
+    np.testing.assert_array_equal(shifted[:-1], expected)
+
+
+def test_vjp_into_its_own_cotangent():
+    x = np.linspace(-10, 10, 1001, dtype=np.float32)
+    dy = np.linspace(3, -3, 1001, dtype=np.float32)
+    with kernels.disabled():
+        expected = nl.sigmoid.vjp(x, dy)
+    assert nl.sigmoid.vjp(x, dy, out=dy) is dy
+    np.testing.assert_array_equal(dy, expected)
+
+
+def test_float16_takes_the_array_api_path():
+    act = nl.sigmoid
+    assert kernels.lookup(act, "_f", np.dtype(np.float16)) is None
+    x = np.linspace(-5, 5, 11, dtype=np.float16)
+    with kernels.disabled():
+        expected = act(x)
+    np.testing.assert_array_equal(act(x), expected)
+
+
+def test_a_bad_call_of_the_extension_is_an_error():
+    if not kernels.available():
+        pytest.skip("the compiled extension is not built")
+    from nonlin import _kernels  # type: ignore[attr-defined]
+
+    index = kernels.families()["sigmoid"][0]
+    x = np.zeros(4, dtype=np.float32)
+    with pytest.raises(TypeError, match="contiguous float32 or float64 of one length"):
+        _kernels.run(index, 0, (), x, np.zeros(5, dtype=np.float32))
+    with pytest.raises(TypeError, match="contiguous float32 or float64 of one length"):
+        _kernels.run(index, 0, (), x, np.zeros(4, dtype=np.int32))
+    with pytest.raises(TypeError, match="takes 2 arrays"):
+        _kernels.run(index, 0, (), x)
+    with pytest.raises(ValueError, match="no such kernel"):
+        _kernels.run(10_000, 0, (), x, x)
+    with pytest.raises(TypeError, match="takes a tuple of 0 parameters"):
+        _kernels.run(index, 0, (1.0,), x, x)
+    with pytest.raises(ValueError, match="no build 'sse9' here"):
+        _kernels.build("sse9")

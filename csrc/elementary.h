@@ -91,6 +91,15 @@ NL_INLINE double nl_expm1(double x) {
     return m;
 }
 
+/* q(z) = 1/3 + z/5 + z^2/7 + ... + z^((top-3)/2)/top (top odd), by Horner from the
+ * last term: atanh(s) = s + s z q(z) with z = s^2, the series of every log1p here. */
+NL_INLINE double nl_atanh_tail(double z, int top) {
+    double q = 1.0 / top;
+    _Pragma("GCC unroll 32") /* fully: the constants fold, nothing stays a loop */
+    for (int k = top - 2; k >= 3; k -= 2) q = nl_fma(q, z, 1.0 / k);
+    return q;
+}
+
 /* log1p(t) for t in [0, 1]: 2 atanh(s) with |s| <= 0.1716 (s = t/(t+2), or
  * (t-1)/(t+3) plus ln 2 above sqrt(2) - 1). */
 NL_INLINE double nl_log1p_unit(double t) {
@@ -100,18 +109,7 @@ NL_INLINE double nl_log1p_unit(double t) {
     double c_hi = high ? 6.93147180559945286e-01 : 0.0;
     double c_lo = high ? 2.31904681384629956e-17 : 0.0;
     double s = num / den, z = s * s;
-    double q = 1.0 / 25;
-    q = nl_fma(q, z, 1.0 / 23);
-    q = nl_fma(q, z, 1.0 / 21);
-    q = nl_fma(q, z, 1.0 / 19);
-    q = nl_fma(q, z, 1.0 / 17);
-    q = nl_fma(q, z, 1.0 / 15);
-    q = nl_fma(q, z, 1.0 / 13);
-    q = nl_fma(q, z, 1.0 / 11);
-    q = nl_fma(q, z, 1.0 / 9);
-    q = nl_fma(q, z, 1.0 / 7);
-    q = nl_fma(q, z, 1.0 / 5);
-    q = nl_fma(q, z, 1.0 / 3);
+    double q = nl_atanh_tail(z, 25);
     double s2 = s + s;
     return c_hi + (nl_fma(s2 * z, q, s2) + c_lo);
 }

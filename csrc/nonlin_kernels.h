@@ -104,6 +104,36 @@ typedef struct {
         }                                                                                \
     }
 
+/* Loops name_<hook>_<suffix> that derive their parameters once per call,
+ * `prepare(const nl_params *)` returning an nl_params, and run core's loops with them
+ * (celu passes log(alpha) on this way). */
+#define NL_PREPARED_LOOPS(name, core, prepare, suffix)                                   \
+    static void name##_f_##suffix(const void *x, void *y, ptrdiff_t n,                   \
+                                  const nl_params *pp) {                                 \
+        nl_params P = prepare(pp);                                                       \
+        core##_f_##suffix(x, y, n, &P);                                                  \
+    }                                                                                    \
+    static void name##_df_##suffix(const void *x, void *y, ptrdiff_t n,                  \
+                                   const nl_params *pp) {                                \
+        nl_params P = prepare(pp);                                                       \
+        core##_df_##suffix(x, y, n, &P);                                                 \
+    }                                                                                    \
+    static void name##_d2f_##suffix(const void *x, void *y, ptrdiff_t n,                 \
+                                    const nl_params *pp) {                               \
+        nl_params P = prepare(pp);                                                       \
+        core##_d2f_##suffix(x, y, n, &P);                                                \
+    }                                                                                    \
+    static void name##_derivatives_##suffix(const void *x, void *f, void *df, void *d2f, \
+                                            ptrdiff_t n, const nl_params *pp) {          \
+        nl_params P = prepare(pp);                                                       \
+        core##_derivatives_##suffix(x, f, df, d2f, n, &P);                               \
+    }                                                                                    \
+    static void name##_vjp_##suffix(const void *x, const void *dy, void *y, ptrdiff_t n, \
+                                    const nl_params *pp) {                               \
+        nl_params P = prepare(pp);                                                       \
+        core##_vjp_##suffix(x, dy, y, n, &P);                                            \
+    }
+
 /* float32 arrays through `name##_point`, computed in float64 and rounded once (the
  * array-API path's wide forms). */
 #define NL_LOOPS_FLOAT32(name) NL_LOOPS(name, name##_point, float, float32)

@@ -2,8 +2,10 @@
  * scaled_tanh. float32 loops follow nonlin.catalog.sigmoidal's wide forms (the float64
  * formulas NumPy runs for a float32 result), operation for operation where it matters:
  * wherever a float64 intermediate is exactly 0, or a result is a zero whose sign
- * survives into float32, we give the same zero. float64 loops (sigmoid) follow its
- * exact forms (double-double where those have it). */
+ * survives into float32, we give the same zero. float64 loops follow its exact forms
+ * (double-double where those have it), within 2 float64 ulps of the array-API path
+ * (tanh_shrink's f': 3, more accurate than NumPy's tanh(x)^2), and as close to the
+ * 50-digit truth. */
 #include "elementary.h"
 
 /* 1/(d + d_low) = r (1 + *c) to about 2^-100 relative (1 <= d < 2^900): r is the
@@ -38,6 +40,19 @@ NL_INLINE double sig_exp_neg(double y, double *m) {
     return y > NL_EXP_UNDERFLOW ? 0.0 : e;
 }
 
+/* Q(s) with tanh(u) = u (1 + s Q(s)), s = u^2: the Taylor series to degree 8 in s. */
+NL_INLINE double sig_tanh_q(double s) {
+    double q = -443861162.0 / 1856156927625.0;
+    q = nl_fma(q, s, 6404582.0 / 10854718875.0);
+    q = nl_fma(q, s, -929569.0 / 638512875.0);
+    q = nl_fma(q, s, 21844.0 / 6081075.0);
+    q = nl_fma(q, s, -1382.0 / 155925.0);
+    q = nl_fma(q, s, 62.0 / 2835.0);
+    q = nl_fma(q, s, -17.0 / 315.0);
+    q = nl_fma(q, s, 2.0 / 15.0);
+    return nl_fma(q, s, -1.0 / 3.0);
+}
+
 /* tanh u from a = |u|, e = exp(-2a) and m = -expm1(-2a), as close to np.tanh as we can.
  * Products of tanh with a float32 value or a parameter (t^2, b t) land on float32 ties
  * often enough where u is small (b u is exact for short b and u), and the last float64
@@ -51,17 +66,143 @@ NL_INLINE double sig_exp_neg(double y, double *m) {
  * operations, inlined (no call). */
 NL_INLINE double sig_tanh(double u, double a, double m, double e) {
     double s = u * u;
-    double q = -443861162.0 / 1856156927625.0;
-    q = nl_fma(q, s, 6404582.0 / 10854718875.0);
-    q = nl_fma(q, s, -929569.0 / 638512875.0);
-    q = nl_fma(q, s, 21844.0 / 6081075.0);
-    q = nl_fma(q, s, -1382.0 / 155925.0);
-    q = nl_fma(q, s, 62.0 / 2835.0);
-    q = nl_fma(q, s, -17.0 / 315.0);
-    q = nl_fma(q, s, 2.0 / 15.0);
-    q = nl_fma(q, s, -1.0 / 3.0);
+    double q = sig_tanh_q(s);
     double series = u * nl_fma(s, q, 1.0);
     return a < 0.125 ? series : copysign(m / (1.0 + e), u);
+}
+
+
+/* ------------------------------------------------------------------ float64 helpers
+ * The float64 loops follow nonlin.catalog.sigmoidal's exact forms (double-double
+ * where those have it), with exp and expm1 as pairs from nl_exp_pairs, whose low
+ * parts are fed in where NumPy's rounded exp has none (the results can only gain). */
+
+/* (E + E_lo)/(1+e)^2 from 1/(1+e) = r (1+c): nonlin's _bell (sigma', sech^2/4). */
+NL_INLINE double sig_bell64(double E, double E_lo, double r, double c) {
+    double q = (E * r) * r;
+    return q + (q * (2.0 * c) + (E_lo * r) * r);
+}
+
+/* (E + E_lo) M/(1+e)^3 with M = 1 - e = -(m_hi + m_lo), every product exact
+ * (double-double): nonlin's _bell_slope (|sigma''|, |tanh''|/8). */
+NL_INLINE double sig_bell_slope64(double E, double E_lo, double m_hi, double m_lo,
+                                  double r, double c) {
+    double t_low, t = nl_two_product(E, r, &t_low);
+    double low = t_low + t * c + E_lo * r;
+    double u_low, u = nl_two_product(t, r, &u_low);
+    low = u_low + low * r + u * c;
+    double w_low, w = nl_two_product(u, r, &w_low);
+    low = w_low + low * r + w * c;
+    double s_low, s = nl_two_product(w, -m_hi, &s_low);
+    return s + (s_low + low * -m_hi - w * m_lo);
+}
+
+/* exp(x) rounded once, subnormal results included (NumPy's exp is correctly rounded
+ * there, and a subnormal f' scaled up by a large cotangent shows every bit), for x in
+ * [-746, 709]: 2^k (1 + p) as in nl_exp_pairs, the power applied in two halves. The
+ * pair q + q_lo = 2^k1 (1 + p) (normal) is scaled by s2 = 2^(k-k1): for a result below
+ * 2^-1021 (where the grid is uniform, 2^-1074) h = q s2 is q on that grid, q - h/s2
+ * the exact rest, and h + rest s2 the sum rounded once; above, (q + q_lo) s2 scales
+ * exactly. */
+NL_INLINE double sig_exp_once(double x) {
+    double t = nl_fma(x, NL_LOG2E, NL_SHIFT);
+    int64_t k = nl_bits(t) - nl_bits(NL_SHIFT);
+    double kd = t - NL_SHIFT;
+    double r_hi = x - kd * NL_LN2_HI; /* exact, as in nl_exp_pairs */
+    double r_err, r = nl_two_sum(r_hi, -kd * NL_LN2_LO, &r_err);
+    double r2 = r * r;
+    double p_err, p = nl_two_sum(r, r2 * nl_expm1_tail(r, r2), &p_err);
+    int64_t k1 = k >> 1;
+    double s1 = nl_pow2(k1), s2 = nl_pow2(k - k1);
+    double tail = p_err + r_err * (1.0 + p);
+    double q = s1 + s1 * p;
+    double q_lo = ((s1 - q) + s1 * p) + s1 * tail;
+    double h = q * s2;
+    double rest = (q - h * nl_pow2(k1 - k)) + q_lo;
+    return h < 0x1p-1021 ? h + rest * s2 : (q + q_lo) * s2;
+}
+
+/* log|C| = hi + *lo to about 2^-60 absolute, for a normal C, loop-invariant (nonlin's
+ * _log_split gives the correctly rounded hi and the rest): C = 2^j cm, 1 <= cm < 2,
+ * log cm = 2 atanh(s), s = (cm-1)/(cm+1) <= 1/3 in double-double (the series to
+ * s^43: no selection, which gcc would keep in the loop), plus j ln 2 in two parts. */
+NL_INLINE double sig_log_abs(double C, double *lo) {
+    int64_t bits = nl_bits(C);
+    int64_t j = ((bits >> 52) & 0x7ff) - 1023;
+    double cm = nl_double((bits & (((int64_t)1 << 52) - 1)) | ((int64_t)1023 << 52));
+    double num = cm - 1.0, den = cm + 1.0; /* both exact */
+    double sv = num / den;
+    double pp_lo, pp = nl_two_product(sv, den, &pp_lo);
+    double sv_lo = ((num - pp) - pp_lo) / den;
+    double z = sv * sv;
+    double q = nl_atanh_tail(z, 43);
+    double s2 = sv + sv;
+    double jd = (double)j;
+    double h_err, h = nl_two_sum(jd * NL_LN2_HI, s2, &h_err);
+    double low = h_err + ((s2 * z) * q + (2.0 * sv_lo + jd * NL_LN2_LO));
+    double hi = h + low;
+    *lo = low - (hi - h);
+    return hi;
+}
+
+/* exp(-2|u|) = e + e_lo, expm1(-2|u|) = m_hi + m_lo and 1/(1+e) = r (1+c), for
+ * a = |u| >= 0 (or NaN): 0, -1, 1 and 0 once exp(-2a) underflows. */
+NL_INLINE double sig_exp2a64(double a, double *e_lo, double *m_hi, double *m_lo,
+                             double *r, double *c) {
+    double e = nl_exp_pairs(nl_above(-2.0 * a, -746.0), e_lo, m_hi, m_lo);
+    double d = 1.0 + e;
+    *r = nl_reciprocal(d, (e - (d - 1.0)) + *e_lo, c);
+    return e;
+}
+
+/* tanh u = hi + *lo from a = |u| and sig_exp2a64's pairs. Below 1/8 the series of
+ * sig_tanh, as u + u (s Q): the small term's rounding hardly matters, so the result
+ * is within about half an ulp; above, sign(u) M/(1+e) with M = -(m_hi + m_lo) and
+ * the product M r exact. (NumPy's tanh is within an ulp or so.) */
+NL_INLINE double sig_tanh64(double u, double a, double m_hi, double m_lo, double r,
+                            double c, double *lo) {
+    double s = u * u;
+    double q = sig_tanh_q(s);
+    double us = u * (s * q);
+    double series = u + us;
+    double series_lo = us - (series - u); /* series - u is exact */
+    double t_lo, t = nl_two_product(-m_hi, r, &t_lo);
+    t_lo = t_lo + t * c - m_lo * r;
+    double big = t + t_lo;
+    t_lo = t_lo - (big - t); /* what big could not hold */
+    int near = a < 0.125;
+    *lo = near ? series_lo : (u < 0 ? -t_lo : t_lo);
+    return near ? series : copysign(big, u);
+}
+
+/* nonlin's _exp_sum(-2a, hi, low) times sign: exp(-2a + hi + low) with -2a + hi
+ * added by TwoSum and its error joining low as the factor 1 + (error + low), the
+ * same operations as NumPy's (so that the subnormal tail agrees with it). */
+NL_INLINE double sig_exp_sum(double a, double hi, double low, double sign) {
+    double err, sum = nl_two_sum(-2.0 * a, hi, &err);
+    double y = sig_exp_once(nl_below(nl_above(sum, -746.0), 709.0));
+    return sign * (y + y * (err + low));
+}
+
+/* nonlin's _tanh_derivatives(a, corr, k1, k2) with C1 = 4 k1, C2 = 8 k2 (log|C| =
+ * L_hi + L_lo): *sech2 = C1 sech^2|u|, *slope = C2 tanh|u| sech^2|u|, for
+ * |u| = a + corr. Away from the tail, (C e)/(1+e)^2 and (C e) M/(1+e)^3 with C e in
+ * double-double, times 1 - 2 corr; in the tail (a > 349.198, e near subnormal; r and M
+ * are 1 to far below an ulp) exp(-2a + log|C|) (1 - 2 corr), as NumPy forms it. */
+NL_INLINE void sig_tanh_derivatives64(double a, double corr, double C1, double L1_hi,
+                                      double L1_lo, double C2, double L2_hi, double L2_lo,
+                                      double e, double e_lo, double m_hi, double m_lo,
+                                      double r, double c, double *sech2, double *slope) {
+    int tail = a > 349.19820926613204; /* -log(smallest normal)/2 - 5, as NumPy's */
+    double d = -2.0 * corr;
+    double E1_lo, E1 = nl_two_product(e, C1, &E1_lo);
+    E1_lo = E1_lo + C1 * e_lo + d * E1;
+    *sech2 = tail ? sig_exp_sum(a, L1_hi, L1_lo + d, copysign(1.0, C1))
+                  : sig_bell64(E1, E1_lo, r, c);
+    double E2_lo, E2 = nl_two_product(e, C2, &E2_lo);
+    E2_lo = E2_lo + C2 * e_lo + d * E2;
+    *slope = tail ? sig_exp_sum(a, L2_hi, L2_lo + d, copysign(1.0, C2))
+                  : sig_bell_slope64(E2, E2_lo, m_hi, m_lo, r, c);
 }
 
 /* ------------------------------------------------------------------------- sigmoid */
@@ -136,6 +277,25 @@ NL_INLINE void tanh_point(double x, const nl_params *P, double *f, double *df,
 }
 NL_LOOPS_FLOAT32(tanh)
 
+/* float64: f = tanh x (sig_tanh64); f' and f'' as nonlin's _tanh_derivatives(|x|,
+ * None, 1, -1): f' = 4e/(1+e)^2, f'' = sign(x) (-8e) M/(1+e)^3 with e = exp(-2|x|),
+ * M = 1 - e, exact products; exp(-2|x| + log 4), exp(-2|x| + log 8) in the tail. */
+NL_INLINE void tanh_point64(double x, const nl_params *P, double *f, double *df,
+                            double *d2f, int want) {
+    (void)P; (void)want;
+    double a = nl_below(fabs(x), 400.0); /* exp(-800) is 0: +-inf as beyond */
+    double e_lo, m_hi, m_lo, r, c;
+    double e = sig_exp2a64(a, &e_lo, &m_hi, &m_lo, &r, &c);
+    double t_lo;
+    *f = sig_tanh64(x, a, m_hi, m_lo, r, c, &t_lo);
+    double sech2, slope;
+    sig_tanh_derivatives64(a, 0.0, 4.0, 1.3862943611198906, 4.638093627692599e-17, -8.0, 2.0794415416798357, 1.8059370687790465e-16, e, e_lo, m_hi, m_lo, r, c,
+                           &sech2, &slope);
+    *df = sech2;
+    *d2f = slope * sig_sign(x) + 0.0;
+}
+NL_LOOPS_FLOAT64(tanh)
+
 /* ------------------------------------------------------------------------- log_sigmoid */
 
 /* With e = exp(-|x|) and r = 1/(1+e) (sigmoid's):
@@ -161,6 +321,55 @@ NL_INLINE void log_sigmoid_point(double x, const nl_params *P, double *f, double
     *d2f = -((e * r) * r);
 }
 NL_LOOPS_FLOAT32(log_sigmoid)
+
+/* log1p(t + t_lo) = hi + *lo for t in [0, 1], |t_lo| <= ulp(t) (nl_log1p_unit's
+ * 2 atanh(s) with s = num/den in double-double, and ln 2 added exactly): within about
+ * half an ulp, where NumPy's log1p of a rounded exp is within about one. Below 2^-30
+ * t - t^2/2 (the next term is under 2^-61 of it), which keeps subnormal t exact and
+ * 0 as 0. */
+NL_INLINE double sig_log1p_pair(double t, double t_lo, double *lo) {
+    int high = t > 0.41421356237309503;
+    double num_lo, num = nl_two_sum(t, high ? -1.0 : 0.0, &num_lo);
+    double den_lo, den = nl_two_sum(t, high ? 3.0 : 2.0, &den_lo);
+    num_lo += t_lo;
+    den_lo += t_lo;
+    double s = num / den;
+    double p_lo, p = nl_two_product(s, den, &p_lo);
+    double s_lo = (((num - p) - p_lo) + num_lo - s * den_lo) / den;
+    double z = s * s;
+    double q = nl_atanh_tail(z, 25);
+    double s2 = s + s;
+    double h_err, h = nl_two_sum(high ? 6.93147180559945286e-01 : 0.0, s2, &h_err);
+    double low = h_err + (((s2 * z) * q) + (2.0 * s_lo + (high ? 2.31904681384629956e-17 : 0.0)));
+    int tiny = t < 0x1p-30;
+    *lo = tiny ? t_lo - 0.5 * (t * t) : low;
+    return tiny ? t : h;
+}
+
+/* float64: e = exp(-|x|) as a pair, 1/(1+e) = r (1+c) (sigmoid_point64's):
+ *   f   = -(max(-x, 0) + log1p(e))  (nonlin's -log1pexp(-x); the sum exact, then one
+ *                                     rounding; -0 where e underflows)
+ *   f'  = sigma(-x): e r (1+c) for x >= 0, r (1+c) below
+ *   f'' = -E/(1+e)^2 (_bell). */
+NL_INLINE void log_sigmoid_point64(double x, const nl_params *P, double *f, double *df,
+                                   double *d2f, int want) {
+    (void)P; (void)want;
+    double a = nl_below(fabs(x), 746.0); /* exp(-746) is 0, as beyond */
+    double e_lo;
+    double e = nl_exp_pairs(-a, &e_lo, NULL, NULL);
+    double d = 1.0 + e, c;
+    double r = nl_reciprocal(d, (e - (d - 1.0)) + e_lo, &c);
+    double small = e * r;
+    small = small + (small * c + e_lo * r);
+    *df = x >= 0 ? small : r + r * c;
+    *d2f = -sig_bell64(e, e_lo, r, c);
+    double l_lo, l = sig_log1p_pair(e, e_lo, &l_lo);
+    double nx = x > 0 ? 0.0 : -x;
+    double v_err, v = nl_two_sum(nx, l, &v_err);
+    /* Far out -x alone (and -inf stays -inf: the TwoSum of inf is NaN). */
+    *f = nx > 0x1p60 ? -nx : -(v + (v_err + l_lo));
+}
+NL_LOOPS_FLOAT64(log_sigmoid)
 
 /* ------------------------------------------------------------------------- tanh_shrink */
 
@@ -207,6 +416,32 @@ NL_INLINE void tanh_shrink_point(double x, const nl_params *P, double *f, double
 }
 NL_LOOPS_FLOAT32(tanh_shrink)
 
+/* float64: f = the series for |x| <= 1.5 (the same IEEE operations as NumPy's, so the
+ * same value), x - tanh x beyond, with tanh as a pair (the difference exact, one
+ * rounding); f' = tanh^2 x (tanh^2 + 2 tanh t_lo); f'' as nonlin's
+ * _tanh_derivatives(|x|, None, 1, 1): sign(x) 8e M/(1+e)^3. */
+NL_INLINE void tanh_shrink_point64(double x, const nl_params *P, double *f, double *df,
+                                   double *d2f, int want) {
+    (void)P; (void)want;
+    double a = nl_below(fabs(x), 400.0);
+    double e_lo, m_hi, m_lo, r, c;
+    double e = sig_exp2a64(a, &e_lo, &m_hi, &m_lo, &r, &c);
+    double t_lo, t = sig_tanh64(x, a, m_hi, m_lo, r, c, &t_lo);
+    int near = fabs(x) <= 1.5;
+    double v_err, v = nl_two_sum(x, -t, &v_err);
+    /* +-inf: inf - 1 (the TwoSum of inf is NaN) */
+    double far = fabs(x) > 0x1p60 ? x - t : v + (v_err - t_lo);
+    *f = near ? tanh_shrink_series(near ? x : 0.0) : far;
+    double sq_lo, sq = nl_two_product(t, t, &sq_lo);
+    /* Where t^2 is (nearly) subnormal the TwoProduct is not exact; t^2 rounded once. */
+    *df = fabs(t) < 0x1p-480 ? sq : sq + (sq_lo + 2.0 * t * t_lo);
+    double sech2, slope;
+    sig_tanh_derivatives64(a, 0.0, 4.0, 1.3862943611198906, 4.638093627692599e-17, 8.0, 2.0794415416798357, 1.8059370687790465e-16, e, e_lo, m_hi, m_lo, r, c,
+                           &sech2, &slope);
+    *d2f = slope * sig_sign(x) + 0.0;
+}
+NL_LOOPS_FLOAT64(tanh_shrink)
+
 /* ------------------------------------------------------------------------- softsign */
 
 /* With r = 1/(1+|x|): f = x/(1+|x|), f' = r^2, f'' = -2 sign(x) r^3. Powers of r
@@ -223,6 +458,32 @@ NL_INLINE void softsign_point(double x, const nl_params *P, double *f, double *d
     *d2f = (((-2.0 * r) * r) * r) * sig_sign(x) + 0.0;
 }
 NL_LOOPS_FLOAT32(softsign)
+
+/* float64: nonlin's exact forms, every step one IEEE operation as in NumPy (the same
+ * values): f = c/(1+|c|) with |c| clamped at 2^56; 1/(1+|x|) = r (1+k) with 1 + |x|
+ * (clamped at 2^60) split exactly into d + d_low by TwoSum and r's rounding taken back
+ * (nl_reciprocal); beyond 2^60 r = 1/(1+|x|), k = 0. f' = q + q 2k (q = r^2),
+ * f'' = -2 (w + w 3k) sign(x) (w = r^3). */
+NL_INLINE void softsign_point64(double x, const nl_params *P, double *f, double *df,
+                                double *d2f, int want) {
+    (void)P; (void)want;
+    double cx = nl_below(nl_above(x, -0x1p56), 0x1p56);
+    *f = cx / (1.0 + fabs(cx));
+    double a = fabs(x);
+    double ca = nl_below(a, 0x1p60);
+    double d = 1.0 + ca;
+    double back = d - ca;
+    double d_low = (1.0 - back) + (ca - (d - back));
+    double k, r = nl_reciprocal(d, d_low, &k);
+    int far = a > 0x1p60;
+    r = far ? 1.0 / (1.0 + a) : r;
+    k = far ? 0.0 : k;
+    double q = r * r;
+    *df = q + q * (2.0 * k);
+    double w = (r * r) * r;
+    *d2f = (-2.0 * (w + w * (3.0 * k))) * sig_sign(x) + 0.0;
+}
+NL_LOOPS_FLOAT64(softsign)
 
 /* ------------------------------------------------------------------------- scaled_tanh */
 
@@ -290,12 +551,76 @@ NL_INLINE void scaled_tanh_point(double x, const nl_params *P, double *f, double
 }
 NL_LOOPS_FLOAT32(scaled_tanh)
 
+/* -1 (all bits) if 2^-400 < |k| < 2^400, else 0, for a finite k: integer arithmetic on
+ * the bits (positive doubles order as their bits do). Comparisons here would become a
+ * branch on a loop-invariant condition that gcc leaves in the loop, unvectorised. */
+NL_INLINE int64_t sig_moderate(double k) {
+    int64_t bits = nl_bits(k) & INT64_MAX;
+    return ((nl_bits(0x1p-400) - bits) >> 63) & ((bits - nl_bits(0x1p400)) >> 63);
+}
+
+/* mask ? a : b for a mask of all or no bits. */
+NL_INLINE double sig_pick_mask(int64_t mask, double a, double b) {
+    return nl_double((nl_bits(a) & mask) | (nl_bits(b) & ~mask));
+}
+
+/* float64: f = b tanh(u) with u = s x, x clipped as above (sig_tanh64), and nonlin's
+ * ScaledTanh._scaled_derivatives: |u| = a + corr split exactly by TwoProduct (corr 0
+ * where s is a power of two or |s| is outside (1e-280, 1e280), as NumPy's), then
+ * _tanh_derivatives(a, corr, k1, k2) with k1 = b s, k2 = -b s |s| when both lie in
+ * (2^-400, 2^400), else with k1 = k2 = 1 and the scales applied afterwards factor by
+ * factor (nonlin's _times, sig_factors2/3); f'' = slope sign(x) + 0. The choices on
+ * the parameters are loop-invariant bit masks (sig_pick). */
+NL_INLINE void scaled_tanh_point64(double x, const nl_params *P, double *f, double *df,
+                                   double *d2f, int want) {
+    (void)want;
+    double s = P->p[0], b = P->p[1];
+    double limit = 1e3 / fabs(s);
+    limit = limit > 1.7976931348623157e308 ? 1.7976931348623157e308 : limit;
+    double xc = nl_below(nl_above(x, -limit), limit);
+    double u_err, u = nl_two_product(xc, s, &u_err);
+    int64_t sbits = nl_bits(s);
+    int pow2 = (sbits & (((int64_t)1 << 52) - 1)) == 0;
+    int split = !pow2 && fabs(s) > 1e-280 && fabs(s) < 1e280;
+    double corr = u >= 0 ? u_err : -u_err;
+    /* 0 unless split; the TwoProduct may overflow to inf or NaN where split is false.
+     * A per-element comparison with a loop-invariant bound (1 or 0), since gcc does not
+     * vectorise a selection on the loop-invariant condition itself. */
+    double bound = sig_pick(split, 1.0, 0.0);
+    corr = fabs(corr) < bound ? corr : 0.0;
+    double a = nl_below(fabs(u), 1e4); /* as _tanh_derivatives */
+    double e_lo, m_hi, m_lo, r, c;
+    double e = sig_exp2a64(a, &e_lo, &m_hi, &m_lo, &r, &c);
+    double t_lo;
+    *f = b * sig_tanh64(u, a, m_hi, m_lo, r, c, &t_lo);
+    double k1 = b * s, k2 = (-b * s) * fabs(s);
+    int64_t direct = sig_moderate(k1) & sig_moderate(k2);
+    double C1 = sig_pick_mask(direct, 4.0 * k1, 4.0);
+    double C2 = sig_pick_mask(direct, 8.0 * k2, 8.0);
+    double L1_lo, L1_hi = sig_log_abs(C1, &L1_lo);
+    double L2_lo, L2_hi = sig_log_abs(C2, &L2_lo);
+    double sech2, slope;
+    sig_tanh_derivatives64(a, corr, C1, L1_hi, L1_lo, C2, L2_hi, L2_lo, e, e_lo, m_hi, m_lo, r, c,
+                           &sech2, &slope);
+    double g2[3], g3[3];
+    sig_factors2(b, s, g2);
+    sig_factors3(-b, s, g3);
+    g2[0] = sig_pick_mask(direct, 1.0, g2[0]);
+    g2[1] = sig_pick_mask(direct, 1.0, g2[1]);
+    g3[0] = sig_pick_mask(direct, 1.0, g3[0]);
+    g3[1] = sig_pick_mask(direct, 1.0, g3[1]);
+    g3[2] = sig_pick_mask(direct, 1.0, g3[2]);
+    *df = sig_times(sech2, g2);
+    *d2f = sig_times(slope, g3) * sig_sign(x) + 0.0;
+}
+NL_LOOPS_FLOAT64(scaled_tanh)
+
 const nl_family nl_sigmoidal_families[] = {
     {"sigmoid", 0, NL_FLOAT32(sigmoid), NL_FLOAT64(sigmoid)},
-    {"tanh", 0, NL_FLOAT32(tanh), NL_NONE},
-    {"log_sigmoid", 0, NL_FLOAT32(log_sigmoid), NL_NONE},
-    {"tanh_shrink", 0, NL_FLOAT32(tanh_shrink), NL_NONE},
-    {"softsign", 0, NL_FLOAT32(softsign), NL_NONE},
-    {"scaled_tanh", 2, NL_FLOAT32(scaled_tanh), NL_NONE},
+    {"tanh", 0, NL_FLOAT32(tanh), NL_FLOAT64(tanh)},
+    {"log_sigmoid", 0, NL_FLOAT32(log_sigmoid), NL_FLOAT64(log_sigmoid)},
+    {"tanh_shrink", 0, NL_FLOAT32(tanh_shrink), NL_FLOAT64(tanh_shrink)},
+    {"softsign", 0, NL_FLOAT32(softsign), NL_FLOAT64(softsign)},
+    {"scaled_tanh", 2, NL_FLOAT32(scaled_tanh), NL_FLOAT64(scaled_tanh)},
     {NULL, 0, NL_NONE, NL_NONE},
 };

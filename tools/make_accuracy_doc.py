@@ -57,8 +57,8 @@ the spot (needs `pip install nonlin[check]`).
 
 The tables are written by `tools/make_references.py` from the formulas in
 `src/nonlin/_mpref/`; this page by `tools/make_accuracy_doc.py` (NumPy {np.__version__},
-nonlin {nl.__version__}, compiled loops: {kernels.build()}; with them off, each row is the
-same or, for float64 sigmoid's f' and f'', one ulp larger).
+nonlin {nl.__version__}, compiled loops: {kernels.build()}; with them off no entry is
+smaller, and some float64 ones are an ulp larger).
 
 {report.format(markdown=True)}
 

@@ -241,17 +241,9 @@ NL_INLINE void sigmoid_point64(double x, const nl_params *P, double *f, double *
     double small = e * r;
     small = small + (small * c + e_lo * r);
     *f = x >= 0 ? r + r * c : small;
-    double q = (e * r) * r;
-    *df = q + (q * (2.0 * c) + (e_lo * r) * r);
+    *df = sig_bell64(e, e_lo, r, c);
     /* f'' = -sign(x) E m / (1+e)^3 with E = e + e_lo, m = 1 - e = -(m_hi + m_lo) */
-    double t_low, t = nl_two_product(e, r, &t_low);
-    double low = t_low + t * c + e_lo * r;
-    double u_low, u = nl_two_product(t, r, &u_low);
-    low = u_low + low * r + u * c;
-    double w_low, w = nl_two_product(u, r, &w_low);
-    low = w_low + low * r + w * c;
-    double s_low, s = nl_two_product(w, -m_hi, &s_low);
-    double slope = s + (s_low + low * -m_hi - w * m_lo);
+    double slope = sig_bell_slope64(e, e_lo, m_hi, m_lo, r, c);
     double sign = x > 0 ? 1.0 : (x < 0 ? -1.0 : x); /* NaN stays NaN */
     *d2f = slope * -sign + 0.0;                     /* f''(0) is +0 */
 }

@@ -141,16 +141,23 @@ NL_INLINE double nl_two_product(double a, double b, double *err) {
     return p;
 }
 
-/* exp(x) = hi + *lo and expm1(x) = *m_hi + *m_lo for x in [-746, 710], each pair to
- * about 2^-56 relative (the series' truncation, above): the reduced argument keeps its rounding error, and the last
- * sums are exact. The power of two is applied in two halves, so that a subnormal exp
- * is rounded once, and exp overflows to inf past 709.78. m_hi, m_lo may be NULL. */
-NL_INLINE double nl_exp_pairs(double x, double *lo, double *m_hi, double *m_lo) {
+/* x = k ln2 + r + *r_err, |r| <= ln2/2 (plus rounding), with r + r_err holding the
+ * reduced argument to far beyond float64: the first step of every float64 exp pair. */
+NL_INLINE double nl_reduce_pair(double x, int64_t *k, double *r_err) {
     double t = nl_fma(x, NL_LOG2E, NL_SHIFT);
-    int64_t k = nl_bits(t) - nl_bits(NL_SHIFT);
+    *k = nl_bits(t) - nl_bits(NL_SHIFT);
     double kd = t - NL_SHIFT;
     double r_hi = x - kd * NL_LN2_HI; /* exact: the product is, and x is near kd ln2 */
-    double r_err, r = nl_two_sum(r_hi, -kd * NL_LN2_LO, &r_err);
+    return nl_two_sum(r_hi, -kd * NL_LN2_LO, r_err);
+}
+
+/* exp(x) = hi + *lo and expm1(x) = *m_hi + *m_lo for x in [-746, 710], each pair to
+ * about 2^-56 relative (the series' truncation, above): the reduced argument keeps
+ * its rounding error, and the last sums are exact. The power of two is applied in two halves, so that a subnormal exp
+ * is rounded once, and exp overflows to inf past 709.78. m_hi, m_lo may be NULL. */
+NL_INLINE double nl_exp_pairs(double x, double *lo, double *m_hi, double *m_lo) {
+    int64_t k;
+    double r_err, r = nl_reduce_pair(x, &k, &r_err);
     double r2 = r * r;
     double p_err, p = nl_two_sum(r, r2 * nl_expm1_tail(r, r2), &p_err); /* + 2^-57 */
     int64_t k1 = k >> 1;

@@ -246,7 +246,7 @@ NL_INLINE double exp_pairs64(double x, double dx, double *e_lo, double *m_hi,
     double xc = nl_below(nl_above(x, -746.0), 710.0);
     double t = nl_fma(xc, NL_LOG2E, NL_SHIFT);
     int64_t k = nl_bits(t) - nl_bits(NL_SHIFT);
-    double kd = t - NL_SHIFT;
+    double kd = t - NL_SHIFT; /* k as a double too: compared below (SSE2 has no int64 <) */
     double r_hi = xc - kd * NL_LN2_HI; /* exact: LN2_HI has 11 trailing zero bits */
     double r_err, r = nl_two_sum(r_hi, -kd * NL_LN2_LO, &r_err);
     double p_err, p = expm1_reduced_pair(r, &p_err);

@@ -142,11 +142,8 @@ NL_LOOPS_FLOAT32(gelu)
  * such cases): m must be NumPy's m, bit for bit, wherever it can be. */
 NL_INLINE double gelu_exp_pair(double x, double *lo) {
     const double S6_HI = 0.16666666666666666, S6_LO = 9.2518585385429707e-18; /* 1/6 */
-    double t = nl_fma(x, NL_LOG2E, NL_SHIFT);
-    int64_t k = nl_bits(t) - nl_bits(NL_SHIFT);
-    double kd = t - NL_SHIFT;
-    double r_hi = x - kd * NL_LN2_HI; /* exact */
-    double r_err, r = nl_two_sum(r_hi, -kd * NL_LN2_LO, &r_err);
+    int64_t k;
+    double r_err, r = nl_reduce_pair(x, &k, &r_err);
     /* Q(r) = 1/24 + r/120 + ... + r^12/16! (double; the rest is below 2^-70) */
     double Q = 1.0 / 20922789888000.0;
     Q = nl_fma(Q, r, 1.0 / 1307674368000.0);

@@ -105,11 +105,8 @@ NL_INLINE double sig_bell_slope64(double E, double E_lo, double m_hi, double m_l
  * the exact rest, and h + rest s2 the sum rounded once; above, (q + q_lo) s2 scales
  * exactly. */
 NL_INLINE double sig_exp_once(double x) {
-    double t = nl_fma(x, NL_LOG2E, NL_SHIFT);
-    int64_t k = nl_bits(t) - nl_bits(NL_SHIFT);
-    double kd = t - NL_SHIFT;
-    double r_hi = x - kd * NL_LN2_HI; /* exact, as in nl_exp_pairs */
-    double r_err, r = nl_two_sum(r_hi, -kd * NL_LN2_LO, &r_err);
+    int64_t k;
+    double r_err, r = nl_reduce_pair(x, &k, &r_err);
     double r2 = r * r;
     double p_err, p = nl_two_sum(r, r2 * nl_expm1_tail(r, r2), &p_err);
     int64_t k1 = k >> 1;
@@ -521,13 +518,18 @@ NL_INLINE void sig_factors3(double nb, double s, double g[3]) {
  * NumPy clips it (min(1e3/|a|, DBL_MAX)). The scale products follow nonlin's _times.
  * NumPy switches to its exact form when |a b| max(1, |a|) > 2^100; the resolver must
  * not send those scales here. */
+/* x clipped where |s x| = 1000, as NumPy clips it (min(1e3/|s|, DBL_MAX)). */
+NL_INLINE double scaled_tanh_clip(double x, double s) {
+    double limit = 1e3 / fabs(s);
+    limit = limit > 1.7976931348623157e308 ? 1.7976931348623157e308 : limit;
+    return nl_below(nl_above(x, -limit), limit);
+}
+
 NL_INLINE void scaled_tanh_point(double x, const nl_params *P, double *f, double *df,
                                  double *d2f, int want) {
     (void)want;
     double s = P->p[0], b = P->p[1];
-    double limit = 1e3 / fabs(s);
-    limit = limit > 1.7976931348623157e308 ? 1.7976931348623157e308 : limit;
-    double u = s * nl_below(nl_above(x, -limit), limit);
+    double u = s * scaled_tanh_clip(x, s);
     double a = fabs(u);
     double m;
     double e = sig_exp_neg(a + a, &m);
@@ -567,9 +569,7 @@ NL_INLINE void scaled_tanh_point64(double x, const nl_params *P, double *f, doub
                                    double *d2f, int want) {
     (void)want;
     double s = P->p[0], b = P->p[1];
-    double limit = 1e3 / fabs(s);
-    limit = limit > 1.7976931348623157e308 ? 1.7976931348623157e308 : limit;
-    double xc = nl_below(nl_above(x, -limit), limit);
+    double xc = scaled_tanh_clip(x, s);
     double u_err, u = nl_two_product(xc, s, &u_err);
     int64_t sbits = nl_bits(s);
     int pow2 = (sbits & (((int64_t)1 << 52) - 1)) == 0;

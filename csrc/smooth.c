@@ -84,11 +84,7 @@ static const double SMOOTH_SCALE = 0x1.969d47321e4ccp-93;
  * midpoints; exp's pair from elementary.h (2^-57) rounds the other way in about one
  * case in a hundred, and each such ulp of m moves a result by one or two. */
 NL_INLINE double smooth_exp_core(double y, int64_t *k, double *lo) {
-    double t = nl_fma(y, NL_LOG2E, NL_SHIFT);
-    *k = nl_bits(t) - nl_bits(NL_SHIFT);
-    double kd = t - NL_SHIFT;
-    double r_hi = y - kd * NL_LN2_HI; /* exact: kd ln2_hi is, and y is near it */
-    double r_err, r = nl_two_sum(r_hi, -kd * NL_LN2_LO, &r_err);
+    double r_err, r = nl_reduce_pair(y, k, &r_err);
     double r2_lo, r2 = nl_two_product(r, r, &r2_lo);
     double p1 = 1.0 / 1307674368000.0;
     p1 = nl_fma(p1, r, 1.0 / 87178291200.0);

@@ -204,7 +204,7 @@ def evaluate_hook(
     """
     dtype = x.dtype
     loop = kernels.lookup(act, hook, dtype)
-    if loop is not None and (out is None or out.dtype == dtype):
+    if loop is not None:  # (an out= has x's dtype: Activation checked it)
         return _compiled(loop, x, out, outputs, operands)
     if _native(act, dtype):
         # A few comparisons and selections: one vectorised pass over the whole array

@@ -118,7 +118,7 @@ def _fixed(family: str, **required: Any) -> Resolver:
     def resolve(params: dict[str, Any]) -> tuple[str, tuple[float, ...]] | None:
         if set(params) != set(required):
             return None
-        if any(not _same(params[name], value) for name, value in required.items()):
+        if any(params[name] != value for name, value in required.items()):
             return None
         return family, ()
 
@@ -159,12 +159,6 @@ def _scaled_tanh(params: dict[str, Any]) -> tuple[str, tuple[float, ...]] | None
     if 0 < abs(scale_out * scale_in) * min(1.0, abs(scale_in)) < 1e-200:
         return None
     return found
-
-
-def _same(given: Any, required: Any) -> bool:
-    if isinstance(required, float) and isinstance(given, (int, float)):
-        return float(given) == required
-    return bool(given == required)
 
 
 # activation (canonical name) -> how its parameters pick a compiled family. A family

@@ -126,19 +126,28 @@ NL_INLINE double nl_two_sum(double a, double b, double *err) {
     return s;
 }
 
-/* a * b = p + *err exactly, unless the product underflows: one FMA, or in the
- * baseline build Dekker's split (valid for |a|, |b| below 2^995). */
-NL_INLINE double nl_two_product(double a, double b, double *err) {
-    double p = a * b;
-#if defined(__FMA__)
-    *err = __builtin_fma(a, b, -p);
-#else
+/* a * b = p + *err by Dekker's split, as nonlin._math.two_product computes it: exact
+ * for |a|, |b| below 2^995 unless the product underflows (where an FMA's error may
+ * differ from this one: affine, which must match the Python path, uses this). */
+NL_INLINE double nl_two_product_split(double a, double b, double *err) {
     const double SPLIT = 134217729.0; /* 2^27 + 1 */
+    double p = a * b;
     double ta = SPLIT * a, a_hi = ta - (ta - a), a_lo = a - a_hi;
     double tb = SPLIT * b, b_hi = tb - (tb - b), b_lo = b - b_hi;
     *err = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo;
-#endif
     return p;
+}
+
+/* a * b = p + *err exactly, unless the product underflows: one FMA, or in the
+ * baseline build Dekker's split. */
+NL_INLINE double nl_two_product(double a, double b, double *err) {
+#if defined(__FMA__)
+    double p = a * b;
+    *err = __builtin_fma(a, b, -p);
+    return p;
+#else
+    return nl_two_product_split(a, b, err);
+#endif
 }
 
 /* x = k ln2 + r + *r_err, |r| <= ln2/2 (plus rounding), with r + r_err holding the

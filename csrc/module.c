@@ -3,10 +3,12 @@
  * families() -> {name: (index, nparams, float32 hooks, float64 hooks)}
  * build([name]) -> which compiled loops are in use: "avx2+fma" where the CPU has them
  *     (and setup.py could compile them), else "baseline"; a name switches (tests).
- * run(index, hook, params, *arrays): runs one loop over contiguous buffers, without
- *     the GIL, so the engine's threads run shares of one array at once. hook is
+ * run(index, hook, params, threads, *arrays): runs one loop over contiguous buffers,
+ *     without the GIL, on up to `threads` threads of the pool (pool.h). hook is
  *     0 f, 1 f', 2 f'', 3 (f, f', f''), 4 dy * f'; arrays are the inputs (x, and dy
  *     for hook 4) then the outputs, all float32 or all float64, of one length.
+ * threads() -> whether run() can use more than one thread (POSIX threads); where it
+ *     cannot, the engine's Python threads run shares of one array at once.
  *
  * Arrays come through the buffer protocol (no NumPy headers at build time); the
  * Python side (nonlin/kernels.py) checks dtypes and shapes before it calls.
@@ -17,6 +19,7 @@
 
 #define NL_MODULE
 #include "nonlin_kernels.h"
+#include "pool.h"
 
 #define NL_DECLARE_BASE(table) extern const nl_family table##_base[];
 #define NL_LIST_BASE(table) table##_base,
@@ -119,22 +122,57 @@ static PyObject *nl_families(PyObject *self, PyObject *unused) {
     return table;
 }
 
+/* One call of run(): a loop and its arrays, which the pool's threads take shares of. */
+typedef struct {
+    const nl_loops *loops;
+    int hook;
+    nl_params params;
+    char *base[4];
+    Py_ssize_t itemsize;
+} nl_job;
+
+static void nl_run_share(const void *job_, ptrdiff_t start, ptrdiff_t stop) {
+    const nl_job *job = job_;
+    void *p[4];
+    for (int a = 0; a < 4; a++)
+        p[a] = job->base[a] != NULL ? job->base[a] + start * job->itemsize : NULL;
+    ptrdiff_t n = stop - start;
+    const nl_loops *loops = job->loops;
+    switch (job->hook) {
+    case 0: loops->f(p[0], p[1], n, &job->params); break;
+    case 1: loops->df(p[0], p[1], n, &job->params); break;
+    case 2: loops->d2f(p[0], p[1], n, &job->params); break;
+    case 3: loops->derivatives(p[0], p[1], p[2], p[3], n, &job->params); break;
+    default: loops->vjp(p[0], p[1], p[2], n, &job->params); break;
+    }
+}
+
+static PyObject *nl_threads(PyObject *self, PyObject *unused) {
+    (void)self; (void)unused;
+    return PyBool_FromLong(nl_pool_available());
+}
+
 static PyObject *nl_run(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     (void)self;
-    if (nargs < 4) {
-        PyErr_SetString(PyExc_TypeError, "run(index, hook, params, *arrays)");
+    if (nargs < 5) {
+        PyErr_SetString(PyExc_TypeError, "run(index, hook, params, threads, *arrays)");
         return NULL;
     }
     long index = PyLong_AsLong(args[0]);
     long hook = PyLong_AsLong(args[1]);
+    long threads = PyLong_AsLong(args[3]);
     if (PyErr_Occurred()) return NULL;
+    if (threads < 1) {
+        PyErr_SetString(PyExc_ValueError, "threads must be at least 1");
+        return NULL;
+    }
     if (index < 0 || index >= nl_count || hook < 0 || hook > 4) {
         PyErr_SetString(PyExc_ValueError, "no such kernel");
         return NULL;
     }
     const nl_family *family = nl_table[index];
     Py_ssize_t want = hook == 3 ? 4 : (hook == 4 ? 3 : 2);
-    if (nargs - 3 != want) {
+    if (nargs - 4 != want) {
         PyErr_Format(PyExc_TypeError, "this hook takes %zd arrays", want);
         return NULL;
     }
@@ -157,7 +195,7 @@ static PyObject *nl_run(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     for (Py_ssize_t a = 0; a < want; a++) {
         int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (a >= want - (hook == 3 ? 3 : 1)
                                                              ? PyBUF_WRITABLE : 0);
-        if (PyObject_GetBuffer(args[3 + a], &views[a], flags) < 0) { failed = 1; break; }
+        if (PyObject_GetBuffer(args[4 + a], &views[a], flags) < 0) { failed = 1; break; }
         held++;
         const char *format = views[a].format;
         char k = (format != NULL && format[0] != '\0' && format[1] == '\0') ? format[0] : 0;
@@ -184,16 +222,11 @@ static PyObject *nl_run(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         }
     }
     if (!failed && length > 0) {
-        void *p0 = views[0].buf, *p1 = want > 1 ? views[1].buf : NULL;
-        void *p2 = want > 2 ? views[2].buf : NULL, *p3 = want > 3 ? views[3].buf : NULL;
+        nl_job job = {loops, (int)hook, params, {NULL, NULL, NULL, NULL}, views[0].itemsize};
+        for (Py_ssize_t a = 0; a < want; a++) job.base[a] = views[a].buf;
         Py_BEGIN_ALLOW_THREADS
-        switch (hook) {
-        case 0: loops->f(p0, p1, length, &params); break;
-        case 1: loops->df(p0, p1, length, &params); break;
-        case 2: loops->d2f(p0, p1, length, &params); break;
-        case 3: loops->derivatives(p0, p1, p2, p3, length, &params); break;
-        default: loops->vjp(p0, p1, p2, length, &params); break;
-        }
+        nl_pool_run(nl_run_share, &job, length, (int)(threads < NL_MAX_THREADS ? threads
+                                                                              : NL_MAX_THREADS));
         Py_END_ALLOW_THREADS
     }
     for (Py_ssize_t a = 0; a < held; a++) PyBuffer_Release(&views[a]);
@@ -207,7 +240,10 @@ static PyMethodDef nl_methods[] = {
     {"build", (PyCFunction)(void (*)(void))nl_build, METH_FASTCALL,
      "build([name]) -> the loops in use, 'avx2+fma' or 'baseline'; with a name, switch"},
     {"run", (PyCFunction)(void (*)(void))nl_run, METH_FASTCALL,
-     "run(index, hook, params, *arrays): one compiled loop over contiguous arrays"},
+     "run(index, hook, params, threads, *arrays): one compiled loop over contiguous "
+     "arrays, on up to `threads` threads"},
+    {"threads", (PyCFunction)nl_threads, METH_NOARGS,
+     "threads() -> whether run() can use more than one thread"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -219,5 +255,6 @@ static struct PyModuleDef nl_module = {
 
 PyMODINIT_FUNC PyInit__kernels(void) {
     nl_collect(nl_cpu_has_v3());
+    nl_pool_init();
     return PyModule_Create(&nl_module);
 }

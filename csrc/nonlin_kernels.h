@@ -53,15 +53,18 @@ typedef struct {
     nl_loops float64;
 } nl_family;
 
-/* The five loops of a point function `point(double x, const nl_params *p, double *f,
- * double *df, double *d2f, int want)` over arrays of T, named name_<hook>_<suffix>. */
-#define NL_LOOPS(name, point, T, suffix)                                                 \
+/* The five loops of a point function `point(W x, const nl_params *p, W *f, W *df,
+ * W *d2f, int want)` over arrays of T, computed in W and rounded once into T (W is
+ * double but for the activations that are exact in float32 itself, csrc/piecewise.c),
+ * named name_<hook>_<suffix>. */
+#define NL_LOOPS(name, point, T, suffix) NL_LOOPS_IN(name, point, T, double, suffix)
+#define NL_LOOPS_IN(name, point, T, W, suffix)                                           \
     static void name##_f_##suffix(const void *xv, void *yv, ptrdiff_t n,                 \
                                   const nl_params *pp) {                                 \
         const T *x = xv; T *y = yv; const nl_params P = *pp;                             \
         for (ptrdiff_t i = 0; i < n; i++) {                                              \
-            double f, d1, d2;                                                            \
-            point((double)x[i], &P, &f, &d1, &d2, NL_F);                                 \
+            W f, d1, d2;                                                                 \
+            point((W)x[i], &P, &f, &d1, &d2, NL_F);                                      \
             y[i] = (T)f;                                                                 \
         }                                                                                \
     }                                                                                    \
@@ -69,8 +72,8 @@ typedef struct {
                                    const nl_params *pp) {                                \
         const T *x = xv; T *y = yv; const nl_params P = *pp;                             \
         for (ptrdiff_t i = 0; i < n; i++) {                                              \
-            double f, d1, d2;                                                            \
-            point((double)x[i], &P, &f, &d1, &d2, NL_DF);                                \
+            W f, d1, d2;                                                                 \
+            point((W)x[i], &P, &f, &d1, &d2, NL_DF);                                     \
             y[i] = (T)d1;                                                                \
         }                                                                                \
     }                                                                                    \
@@ -78,8 +81,8 @@ typedef struct {
                                     const nl_params *pp) {                               \
         const T *x = xv; T *y = yv; const nl_params P = *pp;                             \
         for (ptrdiff_t i = 0; i < n; i++) {                                              \
-            double f, d1, d2;                                                            \
-            point((double)x[i], &P, &f, &d1, &d2, NL_D2F);                               \
+            W f, d1, d2;                                                                 \
+            point((W)x[i], &P, &f, &d1, &d2, NL_D2F);                                    \
             y[i] = (T)d2;                                                                \
         }                                                                                \
     }                                                                                    \
@@ -89,8 +92,8 @@ typedef struct {
         const T *x = xv; T *yf = fv, *y1 = dfv, *y2 = d2fv;                              \
         const nl_params P = *pp;                                                         \
         for (ptrdiff_t i = 0; i < n; i++) {                                              \
-            double f, d1, d2;                                                            \
-            point((double)x[i], &P, &f, &d1, &d2, NL_F | NL_DF | NL_D2F);                \
+            W f, d1, d2;                                                                 \
+            point((W)x[i], &P, &f, &d1, &d2, NL_F | NL_DF | NL_D2F);                     \
             yf[i] = (T)f; y1[i] = (T)d1; y2[i] = (T)d2;                                  \
         }                                                                                \
     }                                                                                    \
@@ -98,9 +101,9 @@ typedef struct {
                                     ptrdiff_t n, const nl_params *pp) {                  \
         const T *x = xv, *dy = dyv; T *y = yv; const nl_params P = *pp;                  \
         for (ptrdiff_t i = 0; i < n; i++) {                                              \
-            double f, d1, d2;                                                            \
-            point((double)x[i], &P, &f, &d1, &d2, NL_DF);                                \
-            y[i] = (T)((double)dy[i] * d1);                                              \
+            W f, d1, d2;                                                                 \
+            point((W)x[i], &P, &f, &d1, &d2, NL_DF);                                     \
+            y[i] = (T)((W)dy[i] * d1);                                                   \
         }                                                                                \
     }
 
@@ -151,7 +154,7 @@ typedef struct {
 /* Each source file's families, ended by an entry with a NULL name. A file names its
  * table plainly; the build it is compiled for adds _base or _v3 to the symbol. */
 #define NL_TABLES(X) X(nl_sigmoidal_families) X(nl_smooth_families) \
-    X(nl_gelu_families) X(nl_exponential_families)
+    X(nl_gelu_families) X(nl_exponential_families) X(nl_piecewise_families)
 #ifndef NL_MODULE
 #ifdef NL_V3
 #define NL_BUILD(name) name##_v3
@@ -162,10 +165,12 @@ typedef struct {
 #define nl_smooth_families NL_BUILD(nl_smooth_families)
 #define nl_gelu_families NL_BUILD(nl_gelu_families)
 #define nl_exponential_families NL_BUILD(nl_exponential_families)
+#define nl_piecewise_families NL_BUILD(nl_piecewise_families)
 extern const nl_family nl_sigmoidal_families[];
 extern const nl_family nl_smooth_families[];
 extern const nl_family nl_gelu_families[];
 extern const nl_family nl_exponential_families[];
+extern const nl_family nl_piecewise_families[];
 #endif
 
 #endif

@@ -55,6 +55,58 @@ COMPILED = [
     "exponential",
 ]
 
+# The piecewise families (csrc/piecewise.c): a few comparisons, selections and
+# products, so their float32 and float64 loops both give the path's bits. The
+# parameters cover each family's regimes: slopes of 0, below 1 and above 1, values
+# float32 holds exactly (computed in float32, as the path does) and others (computed
+# in float64 and rounded once), infinite bounds, zero bounds, and huge parameters.
+PIECEWISE = [
+    "relu",
+    "relu(negative_slope=0.1)",
+    "relu(negative_slope=0.5)",
+    "relu(negative_slope=2.0)",
+    "relu(max_value=6.0)",
+    "relu(negative_slope=0.1, max_value=6.0, threshold=1.0)",
+    "relu(negative_slope=0.5, max_value=6.5, threshold=0.25)",
+    "relu(negative_slope=3.0, threshold=0.5)",
+    "relu(negative_slope=0.25, threshold=1e300)",
+    "relu6",
+    "leaky_relu",
+    "leaky_relu(negative_slope=0.25)",
+    "leaky_relu(negative_slope=0.0)",
+    "leaky_relu(negative_slope=1.0)",
+    "leaky_relu(negative_slope=3.0)",
+    "leaky_relu(negative_slope=0.3333333333333333)",
+    "clip",
+    "clip(min_val=-inf, max_val=1.0)",
+    "clip(min_val=0.1, max_val=inf)",
+    "clip(min_val=-2.5, max_val=0.0)",
+    "hard_tanh",
+    "threshold",
+    "threshold(threshold=1.0, value=-2.0)",
+    "threshold(threshold=0.1, value=0.3)",
+    "hard_shrink",
+    "hard_shrink(lambd=0.0)",
+    "hard_shrink(lambd=0.1)",
+    "hard_shrink(lambd=1e30)",
+    "soft_shrink",
+    "soft_shrink(lambd=0.0)",
+    "soft_shrink(lambd=0.1)",
+    "hard_sigmoid",
+    "hard_sigmoid_v3",
+    "sparse_sigmoid",
+    "hard_silu",
+    "sparse_plus",
+    "linear",
+    "affine",
+    "affine(slope=2.0, intercept=1.0)",
+    "affine(slope=0.1, intercept=-0.3)",
+    "affine(slope=0.0, intercept=5.0)",
+    "affine(slope=3.0, intercept=0.0)",
+    "affine(slope=1e300, intercept=1.0)",
+]
+COMPILED += PIECEWISE
+
 # The specs that must also have compiled float64 loops, and how far (ulp) each may be
 # from the array-API path. The loops follow the exact forms on their own exp, expm1,
 # log1p, hypot and erfcx, which are nearly always correctly rounded where libm's and
@@ -202,9 +254,8 @@ def _call(act: nl.Activation, hook: str, x: np.ndarray) -> tuple[np.ndarray, ...
 
 def _assert_same_bits(ours: np.ndarray, reference: np.ndarray, x: np.ndarray) -> None:
     assert ours.dtype == reference.dtype and ours.shape == reference.shape
-    same = (ours.view(np.uint32) == reference.view(np.uint32)) | (
-        np.isnan(ours) & np.isnan(reference)
-    )
+    bits = np.uint32 if ours.dtype == np.float32 else np.uint64
+    same = (ours.view(bits) == reference.view(bits)) | (np.isnan(ours) & np.isnan(reference))
     if not same.all():
         where = np.flatnonzero(~same)[:5]
         raise AssertionError(
@@ -297,6 +348,18 @@ def test_compiled_float64_is_close_to_the_array_api_path(spec, hook, build):
         )
 
 
+@pytest.mark.parametrize("hook", HOOKS)
+@pytest.mark.parametrize("spec", PIECEWISE)
+def test_compiled_piecewise_float64_equals_the_array_api_path(spec, hook, build):
+    act = nl.get(spec)
+    assert kernels.lookup(act, hook, np.dtype(np.float64)) is not None
+    ours = _call(act, hook, GRID64)
+    with kernels.disabled():
+        reference = _call(act, hook, GRID64)
+    for mine, theirs in zip(ours, reference, strict=True):
+        _assert_same_bits(mine, theirs, GRID64)
+
+
 @pytest.mark.parametrize("size", [0, 1, 7, engine.SMALL - 1, engine.SMALL + 3, 300_001])
 def test_any_size_and_thread_count(size, threads):
     x = np.random.default_rng(size).standard_normal(size).astype(np.float32) * 30
@@ -304,6 +367,68 @@ def test_any_size_and_thread_count(size, threads):
     with kernels.disabled():
         expected = nl.sigmoid(x)
     _assert_same_bits(y, expected, x)
+
+
+@pytest.mark.parametrize("spec", ["relu", "sigmoid"])
+def test_the_extension_shares_any_length_among_its_threads(spec):
+    if not kernels.available():
+        pytest.skip("the compiled extension is not built")
+    from nonlin import _kernels  # type: ignore[attr-defined]
+
+    index = kernels.families()[spec][0]
+    for length in [1, 1023, 1024, 1025, 5000, 100_003]:
+        x = np.random.default_rng(length).standard_normal(length).astype(np.float32) * 9
+        expected = np.empty_like(x)
+        _kernels.run(index, 0, (), 1, x, expected)
+        for threads in [2, 3, 5, 64]:  # more than the cores, and more than shares
+            y = np.full_like(x, np.nan)
+            _kernels.run(index, 0, (), threads, x, y)
+            np.testing.assert_array_equal(y, expected, err_msg=f"{length} on {threads}")
+    with pytest.raises(ValueError, match="threads must be at least 1"):
+        _kernels.run(index, 0, (), 0, x, y)
+
+
+def test_the_engine_shares_work_from_python_without_the_extension_threads(monkeypatch):
+    x = np.random.default_rng(5).standard_normal(300_001).astype(np.float32) * 9
+    expected = nl.relu(x), nl.sigmoid.derivatives(x)
+    monkeypatch.setattr(kernels, "threaded", lambda: False)  # as where there is no pthreads
+    before = engine.get_threads()
+    engine.set_threads(2)
+    try:
+        np.testing.assert_array_equal(nl.relu(x), expected[0])
+        for mine, theirs in zip(nl.sigmoid.derivatives(x), expected[1], strict=True):
+            np.testing.assert_array_equal(mine, theirs)
+    finally:
+        engine.set_threads(before)
+
+
+def test_calls_from_several_python_threads_at_once():
+    # One call at a time has the extension's threads; the others run alone, in parallel.
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(4)
+    inputs = [rng.standard_normal(200_000).astype(np.float32) for _ in range(4)]
+    with kernels.disabled():
+        expected = [nl.silu(x) for x in inputs]
+
+    def work(i: int) -> bool:
+        return all(np.array_equal(nl.silu(inputs[i]), expected[i]) for _ in range(10))
+
+    with ThreadPoolExecutor(4) as pool:
+        assert all(pool.map(work, range(4)))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork() here")
+@pytest.mark.filterwarnings("ignore:.*fork.*:DeprecationWarning")  # 3.12: threads and fork
+def test_a_forked_child_runs_the_loops_on_threads_of_its_own():
+    x = np.random.default_rng(6).standard_normal(300_000).astype(np.float32)
+    expected = nl.tanh(x)  # the parent's pool has started
+    pid = os.fork()
+    if pid == 0:  # the child: its pool has no workers until it starts its own
+        ok = all(np.array_equal(nl.tanh(x), expected) for _ in range(3))
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
 
 def test_shapes_layouts_and_outputs(threads):
@@ -358,14 +483,14 @@ def test_a_bad_call_of_the_extension_is_an_error():
     index = kernels.families()["sigmoid"][0]
     x = np.zeros(4, dtype=np.float32)
     with pytest.raises(TypeError, match="contiguous float32 or float64 of one length"):
-        _kernels.run(index, 0, (), x, np.zeros(5, dtype=np.float32))
+        _kernels.run(index, 0, (), 1, x, np.zeros(5, dtype=np.float32))
     with pytest.raises(TypeError, match="contiguous float32 or float64 of one length"):
-        _kernels.run(index, 0, (), x, np.zeros(4, dtype=np.int32))
+        _kernels.run(index, 0, (), 1, x, np.zeros(4, dtype=np.int32))
     with pytest.raises(TypeError, match="takes 2 arrays"):
-        _kernels.run(index, 0, (), x)
+        _kernels.run(index, 0, (), 1, x)
     with pytest.raises(ValueError, match="no such kernel"):
-        _kernels.run(10_000, 0, (), x, x)
+        _kernels.run(10_000, 0, (), 1, x, x)
     with pytest.raises(TypeError, match="takes a tuple of 0 parameters"):
-        _kernels.run(index, 0, (1.0,), x, x)
+        _kernels.run(index, 0, (1.0,), 1, x, x)
     with pytest.raises(ValueError, match="no build 'sse9' here"):
         _kernels.build("sse9")

@@ -226,9 +226,9 @@ def _compiled(
     outputs: int,
     operands: Sequence[np.ndarray],
 ) -> tuple[np.ndarray, ...]:
-    """Run a compiled loop over ``x`` (and ``operands``): one call per thread, each on a
-    contiguous share, with no temporaries beyond the results (and a contiguous copy of
-    a strided input)."""
+    """Run a compiled loop over ``x`` (and ``operands``), each thread on a contiguous
+    share (the extension's threads where it has them, else the pool here), with no
+    temporaries beyond the results (and a contiguous copy of a strided input)."""
     inputs = [a if a.flags.c_contiguous else np.ascontiguousarray(a) for a in (x, *operands)]
     # The loop writes element i after reading element i, so the result may be an input
     # (out=x works in place); any other overlap, or a strided out, gets a scratch array.
@@ -241,8 +241,8 @@ def _compiled(
     results = [first] + [np.empty(x.shape, x.dtype) for _ in range(outputs - 1)]
     size = x.size
     threads = 1 if size < SMALL else get_threads()
-    if threads == 1:
-        loop(*inputs, *results)  # the buffers of any C-contiguous shape
+    if threads == 1 or kernels.threaded():
+        loop(*inputs, *results, threads=threads)  # buffers of any C-contiguous shape
     else:
         flat = [a.reshape(-1) for a in (*inputs, *results)]
 

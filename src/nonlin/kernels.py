@@ -1,4 +1,5 @@
-"""The compiled loops: the smooth activations on NumPy arrays, without temporaries.
+"""The compiled loops: the smooth and piecewise activations on NumPy arrays, without
+temporaries.
 
 NumPy's float64 exp, expm1, log1p and tanh are scalar library calls on CPUs without
 AVX-512 (5-14 ns per element), and a formula of ten NumPy operations reads and writes
@@ -41,6 +42,7 @@ __all__ = [
     "families",
     "lookup",
     "set_enabled",
+    "threaded",
 ]
 
 # The hooks a compiled family implements, by the number the extension knows them by.
@@ -52,19 +54,27 @@ _enabled = os.environ.get("NONLIN_KERNELS", "1") not in ("0", "off", "false", "n
 
 
 class Loop(NamedTuple):
-    """One compiled loop: ``run(index, hook, params, *arrays)`` of the extension."""
+    """One compiled loop: ``run(index, hook, params, threads, *arrays)`` of the
+    extension."""
 
     family: int  # the extension's number for the family
     hook: int
     params: tuple[float, ...]
 
-    def __call__(self, *arrays: np.ndarray) -> None:
-        _kernels.run(self.family, self.hook, self.params, *arrays)
+    def __call__(self, *arrays: np.ndarray, threads: int = 1) -> None:
+        _kernels.run(self.family, self.hook, self.params, threads, *arrays)
 
 
 def available() -> bool:
     """Whether the compiled extension was built and imported."""
     return _kernels is not None
+
+
+def threaded() -> bool:
+    """Whether a loop shares its work out to the extension's own threads (POSIX
+    threads; elsewhere nonlin.engine does it from Python, at some 40 microseconds
+    more per call)."""
+    return _kernels is not None and bool(_kernels.threads())
 
 
 def enabled() -> bool:
@@ -161,6 +171,53 @@ def _scaled_tanh(params: dict[str, Any]) -> tuple[str, tuple[float, ...]] | None
     return found
 
 
+def _constant(family: str, *values: float) -> Resolver:
+    """A family for an activation without parameters, given fixed ``values`` (the
+    hard sigmoids are one ramp with three widths)."""
+
+    def resolve(params: dict[str, Any]) -> tuple[str, tuple[float, ...]] | None:
+        return (family, values) if not params else None
+
+    return resolve
+
+
+def _leaky(slope: float) -> tuple[str, tuple[float, ...]]:
+    """The piecewise family of max(x, slope x)-like functions, by the slope's regime
+    (the Python formula differs between them: catalog.rectifiers._leaky)."""
+    if slope == 0:
+        return "relu", ()
+    return ("leaky_relu" if slope <= 1 else "leaky_relu_steep"), (slope,)
+
+
+def _relu(params: dict[str, Any]) -> tuple[str, tuple[float, ...]] | None:
+    found = _passed(
+        "relu_general", "negative_slope", "max_value", "threshold", infinite=("max_value",)
+    )(params)
+    if found is None:
+        return None
+    slope, ceiling, threshold = found[1]
+    if threshold == 0 and ceiling == math.inf and slope <= 1:
+        return _leaky(slope)  # ReLU._f's and ._df's fast forms
+    return found
+
+
+def _leaky_relu(params: dict[str, Any]) -> tuple[str, tuple[float, ...]] | None:
+    found = _passed("leaky_relu", "negative_slope")(params)
+    return None if found is None else _leaky(found[1][0])
+
+
+def _shrink(family: str) -> Resolver:
+    """hard_shrink and soft_shrink: the identity where lambda is 0."""
+
+    def resolve(params: dict[str, Any]) -> tuple[str, tuple[float, ...]] | None:
+        found = _passed(family, "lambd")(params)
+        return ("linear", ()) if found is not None and found[1][0] == 0 else found
+
+    return resolve
+
+
+_clip = _passed("clip", "min_val", "max_val", infinite=("min_val", "max_val"))
+
 # activation (canonical name) -> how its parameters pick a compiled family. A family
 # is only used for the parameter sets it names: any other value takes the Python path.
 RESOLVERS: dict[str, Resolver] = {
@@ -186,7 +243,29 @@ RESOLVERS: dict[str, Resolver] = {
     "selu": _passed("selu", "scale", "alpha"),
     "celu": _passed("celu", "alpha"),
     "exponential": _fixed("exponential"),
+    # csrc/piecewise.c
+    "relu": _relu,
+    "leaky_relu": _leaky_relu,
+    "relu6": _constant("clip", 0.0, 6.0),
+    "clip": _clip,
+    "hard_tanh": _clip,
+    "threshold": _passed("threshold", "threshold", "value"),
+    "hard_shrink": _shrink("hard_shrink"),
+    "soft_shrink": _shrink("soft_shrink"),
+    "hard_sigmoid": _constant("ramp", 2.5),
+    "hard_sigmoid_v3": _constant("ramp", 3.0),
+    "sparse_sigmoid": _constant("ramp", 1.0),
+    "hard_silu": _fixed("hard_silu"),
+    "sparse_plus": _fixed("sparse_plus"),
+    "linear": _fixed("linear"),
+    "affine": _passed("affine", "slope", "intercept"),
 }
+
+# A family with a ":wide" twin computes float32 in float32 itself, as the Python path
+# does for an activation that is exact there (engine._native: its parameters held
+# exactly by float32); the twin computes in float64 and rounds once, as the path does
+# for any other parameters.
+WIDE = ":wide"
 
 
 @lru_cache(maxsize=1024)
@@ -201,6 +280,10 @@ def lookup(act: Any, hook: str, dtype: np.dtype) -> Loop | None:
     if found is None:
         return None
     family, params = found
+    if family + WIDE in _families() and dtype == np.float32:
+        from .engine import _native  # (engine imports this module)
+
+        family += "" if _native(act, dtype) else WIDE
     entry = _families().get(family)
     if entry is None:
         return None

@@ -9,12 +9,17 @@
  *     for hook 4) then the outputs, all float32 or all float64, of one length.
  * threads() -> whether run() can use more than one thread (POSIX threads); where it
  *     cannot, the engine's Python threads run shares of one array at once.
+ * row_families() -> {name: (index, (f, vjp, jvp))}: the float32 row loops (rows.c).
+ * run_rows(index, hook, threads, x, [v,] y, skipped): a row loop (hook 0 f, 1 vjp,
+ *     2 jvp) over float32 arrays of one shape, rows along the last axis, shared out
+ *     by rows; skipped (uint8, one per row) flags the rows left to the Python path.
  *
  * Arrays come through the buffer protocol (no NumPy headers at build time); the
  * Python side (nonlin/kernels.py) checks dtypes and shapes before it calls.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define NL_MODULE
@@ -26,17 +31,21 @@
 NL_TABLES(NL_DECLARE_BASE)
 static const nl_family *const nl_base_sources[] = {NL_TABLES(NL_LIST_BASE)};
 #define NL_SOURCES (sizeof(nl_base_sources) / sizeof(nl_base_sources[0]))
+extern const nl_row_family nl_row_families_base[];
 
 #ifdef NL_HAVE_V3 /* setup.py compiled the family files for AVX2 + FMA as well */
 #define NL_DECLARE_V3(table) extern const nl_family table##_v3[];
 #define NL_LIST_V3(table) table##_v3,
 NL_TABLES(NL_DECLARE_V3)
 static const nl_family *const nl_v3_sources[] = {NL_TABLES(NL_LIST_V3)};
+extern const nl_row_family nl_row_families_v3[];
 #endif
 
 #define NL_MAX_FAMILIES 64
 static const nl_family *nl_table[NL_MAX_FAMILIES];
 static int nl_count = 0;
+static const nl_row_family *nl_rows_table = nl_row_families_base;
+static int nl_rows_count = 0;
 static const char *nl_build_name = "baseline";
 
 static int nl_cpu_has_v3(void) {
@@ -51,10 +60,12 @@ static int nl_cpu_has_v3(void) {
 /* Fill the table from one build's sources (the same families, in the same order). */
 static void nl_collect(int v3) {
     const nl_family *const *sources = nl_base_sources;
+    nl_rows_table = nl_row_families_base;
     nl_build_name = "baseline";
 #ifdef NL_HAVE_V3
     if (v3) {
         sources = nl_v3_sources;
+        nl_rows_table = nl_row_families_v3;
         nl_build_name = "avx2+fma";
     }
 #else
@@ -64,6 +75,7 @@ static void nl_collect(int v3) {
     for (size_t s = 0; s < NL_SOURCES; s++)
         for (const nl_family *f = sources[s]; f->name != NULL; f++)
             if (nl_count < NL_MAX_FAMILIES) nl_table[nl_count++] = f;
+    for (nl_rows_count = 0; nl_rows_table[nl_rows_count].name != NULL; nl_rows_count++) {}
 }
 
 static PyObject *nl_build(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
@@ -225,8 +237,120 @@ static PyObject *nl_run(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         nl_job job = {loops, (int)hook, params, {NULL, NULL, NULL, NULL}, views[0].itemsize};
         for (Py_ssize_t a = 0; a < want; a++) job.base[a] = views[a].buf;
         Py_BEGIN_ALLOW_THREADS
-        nl_pool_run(nl_run_share, &job, length, (int)(threads < NL_MAX_THREADS ? threads
-                                                                              : NL_MAX_THREADS));
+        nl_pool_run(nl_run_share, &job, length,
+                    (int)(threads < NL_MAX_THREADS ? threads : NL_MAX_THREADS), NL_SHARE_ALIGN);
+        Py_END_ALLOW_THREADS
+    }
+    for (Py_ssize_t a = 0; a < held; a++) PyBuffer_Release(&views[a]);
+    if (failed) return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *nl_row_families(PyObject *self, PyObject *unused) {
+    (void)self; (void)unused;
+    PyObject *table = PyDict_New();
+    if (table == NULL) return NULL;
+    for (int i = 0; i < nl_rows_count; i++) {
+        const nl_row_loops *loops = &nl_rows_table[i].float32;
+        PyObject *entry = Py_BuildValue("(i(OOO))", i, loops->f ? Py_True : Py_False,
+                                        loops->vjp ? Py_True : Py_False,
+                                        loops->jvp ? Py_True : Py_False);
+        if (entry == NULL || PyDict_SetItemString(table, nl_rows_table[i].name, entry) < 0) {
+            Py_XDECREF(entry);
+            Py_DECREF(table);
+            return NULL;
+        }
+        Py_DECREF(entry);
+    }
+    return table;
+}
+
+/* One call of run_rows(): the pool's threads take shares of its rows. */
+typedef struct {
+    nl_rows loop;
+    const float *x, *v;
+    float *y;
+    unsigned char *skipped;
+    ptrdiff_t width;
+} nl_row_job;
+
+static void nl_row_share(const void *job_, ptrdiff_t start, ptrdiff_t stop) {
+    const nl_row_job *job = job_;
+    double *scratch = malloc((size_t)job->width * sizeof(double));
+    if (scratch == NULL) { /* the Python path computes whatever is not done here */
+        memset(job->skipped + start, 1, (size_t)(stop - start));
+        return;
+    }
+    ptrdiff_t at = start * job->width;
+    job->loop(job->x + at, job->v != NULL ? job->v + at : NULL, job->y + at, stop - start,
+              job->width, job->skipped + start, scratch);
+    free(scratch);
+}
+
+/* run_rows(index, hook, threads, x, [v,] y, skipped): hook 0 f, 1 vjp, 2 jvp; x, v, y
+ * float32 C-contiguous arrays of one shape, rows along the last axis; skipped a uint8
+ * array of one byte per row, zero on entry. */
+static PyObject *nl_run_rows(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs < 6) {
+        PyErr_SetString(PyExc_TypeError, "run_rows(index, hook, threads, x, [v,] y, skipped)");
+        return NULL;
+    }
+    long index = PyLong_AsLong(args[0]);
+    long hook = PyLong_AsLong(args[1]);
+    long threads = PyLong_AsLong(args[2]);
+    if (PyErr_Occurred()) return NULL;
+    if (index < 0 || index >= nl_rows_count || hook < 0 || hook > 2 || threads < 1) {
+        PyErr_SetString(PyExc_ValueError, "no such row kernel, or threads below 1");
+        return NULL;
+    }
+    Py_ssize_t want = hook == 0 ? 3 : 4; /* x, [v,] y, skipped */
+    if (nargs - 3 != want) {
+        PyErr_Format(PyExc_TypeError, "this hook takes %zd arrays", want);
+        return NULL;
+    }
+    const nl_row_loops *loops = &nl_rows_table[index].float32;
+    nl_rows loop = hook == 0 ? loops->f : hook == 1 ? loops->vjp : loops->jvp;
+    Py_buffer views[4];
+    Py_ssize_t held = 0, width = -1, length = -1;
+    int failed = loop == NULL;
+    if (failed) PyErr_SetString(PyExc_ValueError, "no row loop for this hook");
+    for (Py_ssize_t a = 0; a < want && !failed; a++) {
+        int last = a == want - 1, output = a >= want - 2;
+        int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (output ? PyBUF_WRITABLE : 0);
+        if (PyObject_GetBuffer(args[3 + a], &views[a], flags) < 0) { failed = 1; break; }
+        held++;
+        const char *format = views[a].format;
+        char k = (format != NULL && format[0] != '\0' && format[1] == '\0') ? format[0] : 0;
+        if (last) {
+            if (k != 'B' || width <= 0 || views[a].len != length / width) {
+                PyErr_SetString(PyExc_TypeError, "skipped must be uint8, one per row");
+                failed = 1;
+            }
+            break;
+        }
+        Py_ssize_t w = views[a].ndim > 0 ? views[a].shape[views[a].ndim - 1] : -1;
+        Py_ssize_t items = views[a].len / 4;
+        if (k != 'f' || views[a].ndim < 1 || w <= 0 || (width >= 0 && (w != width || items != length))) {
+            PyErr_SetString(PyExc_TypeError,
+                            "row kernel arrays must be contiguous float32 of one shape");
+            failed = 1;
+            break;
+        }
+        width = w;
+        length = items;
+    }
+    if (!failed && length > 0) {
+        int v = hook != 0;
+        nl_row_job job = {loop, (const float *)views[0].buf,
+                          v ? (const float *)views[1].buf : NULL,
+                          (float *)views[v ? 2 : 1].buf, (unsigned char *)views[want - 1].buf,
+                          width};
+        ptrdiff_t rows = length / width;
+        ptrdiff_t align = width >= NL_SHARE_ALIGN ? 1 : NL_SHARE_ALIGN / width;
+        Py_BEGIN_ALLOW_THREADS
+        nl_pool_run(nl_row_share, &job, rows,
+                    (int)(threads < NL_MAX_THREADS ? threads : NL_MAX_THREADS), align);
         Py_END_ALLOW_THREADS
     }
     for (Py_ssize_t a = 0; a < held; a++) PyBuffer_Release(&views[a]);
@@ -242,6 +366,10 @@ static PyMethodDef nl_methods[] = {
     {"run", (PyCFunction)(void (*)(void))nl_run, METH_FASTCALL,
      "run(index, hook, params, threads, *arrays): one compiled loop over contiguous "
      "arrays, on up to `threads` threads"},
+    {"row_families", (PyCFunction)nl_row_families, METH_NOARGS,
+     "row_families() -> {name: (index, (f, vjp, jvp))}: the float32 row loops"},
+    {"run_rows", (PyCFunction)(void (*)(void))nl_run_rows, METH_FASTCALL,
+     "run_rows(index, hook, threads, x, [v,] y, skipped): a row loop over float32 rows"},
     {"threads", (PyCFunction)nl_threads, METH_NOARGS,
      "threads() -> whether run() can use more than one thread"},
     {NULL, NULL, 0, NULL},

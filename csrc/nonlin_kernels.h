@@ -151,6 +151,23 @@ typedef struct {
       name##_derivatives_float64, name##_vjp_float64 }
 #define NL_NONE { NULL, NULL, NULL, NULL, NULL }
 
+/* Row loops (csrc/rows.c): an activation along the last axis of float32 arrays of
+ * `rows` rows of `width` values (softmax and its kin), computed in float64 and rounded
+ * once. v is the cotangent or tangent (NULL for f). A row the loop does not cover (a
+ * non-finite x or v: the Python path's exact forms handle those) is left unwritten and
+ * flagged in skipped[row]. scratch holds `width` doubles. */
+typedef void (*nl_rows)(const float *x, const float *v, float *y, ptrdiff_t rows,
+                        ptrdiff_t width, unsigned char *skipped, double *scratch);
+
+typedef struct {
+    nl_rows f, vjp, jvp;
+} nl_row_loops;
+
+typedef struct {
+    const char *name;
+    nl_row_loops float32;
+} nl_row_family;
+
 /* Each source file's families, ended by an entry with a NULL name. A file names its
  * table plainly; the build it is compiled for adds _base or _v3 to the symbol. */
 #define NL_TABLES(X) X(nl_sigmoidal_families) X(nl_smooth_families) \
@@ -171,6 +188,8 @@ extern const nl_family nl_smooth_families[];
 extern const nl_family nl_gelu_families[];
 extern const nl_family nl_exponential_families[];
 extern const nl_family nl_piecewise_families[];
+#define nl_row_families NL_BUILD(nl_row_families)
+extern const nl_row_family nl_row_families[];
 #endif
 
 #endif

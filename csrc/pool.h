@@ -19,8 +19,8 @@
 /* One share of a job: the elements [start, stop). */
 typedef void (*nl_share_fn)(const void *job, ptrdiff_t start, ptrdiff_t stop);
 
-/* A share is a multiple of this many elements (whole cache lines, so that two
- * threads never write one line). */
+/* An elementwise share is a multiple of this many elements (whole cache lines, so
+ * that two threads never write one line). */
 #define NL_SHARE_ALIGN 1024
 #define NL_MAX_THREADS 64
 
@@ -141,21 +141,23 @@ static int nl_pool_grow(int wanted) {
     return nl_pool_workers;
 }
 
-/* The share of each of at most *threads threads (whole NL_SHARE_ALIGN blocks); sets
+/* The share of each of at most *threads threads (whole blocks of `align`); sets
  * *threads to the number of shares that holds. */
-static ptrdiff_t nl_pool_split(ptrdiff_t length, int *threads) {
+static ptrdiff_t nl_pool_split(ptrdiff_t length, int *threads, ptrdiff_t align) {
     ptrdiff_t share = (length + *threads - 1) / *threads;
-    share = (share + NL_SHARE_ALIGN - 1) / NL_SHARE_ALIGN * NL_SHARE_ALIGN;
+    share = (share + align - 1) / align * align;
     *threads = share > 0 ? (int)((length + share - 1) / share) : 1;
     return share;
 }
 
-/* Run fn over [0, length) in up to `threads` shares; call without the GIL. */
-static void nl_pool_run(nl_share_fn fn, const void *job, ptrdiff_t length, int threads) {
+/* Run fn over [0, length) in up to `threads` shares, each a multiple of `align` (but
+ * the last); call without the GIL. */
+static void nl_pool_run(nl_share_fn fn, const void *job, ptrdiff_t length, int threads,
+                        ptrdiff_t align) {
     /* More threads than cores would take turns on them, spinning. */
     if (nl_pool_cores >= 1 && threads > nl_pool_cores) threads = (int)nl_pool_cores;
     if (threads > NL_MAX_THREADS) threads = NL_MAX_THREADS;
-    ptrdiff_t share = nl_pool_split(length, &threads);
+    ptrdiff_t share = nl_pool_split(length, &threads, align);
     if (threads <= 1 || pthread_mutex_trylock(&nl_pool_busy) != 0) {
         fn(job, 0, length);
         return;
@@ -163,7 +165,7 @@ static void nl_pool_run(nl_share_fn fn, const void *job, ptrdiff_t length, int t
     int workers = nl_pool_grow(threads - 1);
     if (workers < threads - 1) { /* no more threads to be had: fewer, larger shares */
         threads = workers + 1;
-        share = nl_pool_split(length, &threads);
+        share = nl_pool_split(length, &threads, align);
     }
     nl_pool_job = job;
     nl_pool_fn = fn;
@@ -190,8 +192,9 @@ static void nl_pool_run(nl_share_fn fn, const void *job, ptrdiff_t length, int t
 
 static int nl_pool_available(void) { return 0; }
 static void nl_pool_init(void) {}
-static void nl_pool_run(nl_share_fn fn, const void *job, ptrdiff_t length, int threads) {
-    (void)threads;
+static void nl_pool_run(nl_share_fn fn, const void *job, ptrdiff_t length, int threads,
+                        ptrdiff_t align) {
+    (void)threads; (void)align;
     fn(job, 0, length);
 }
 

@@ -360,6 +360,99 @@ def test_compiled_piecewise_float64_equals_the_array_api_path(spec, hook, build)
         _assert_same_bits(mine, theirs, GRID64)
 
 
+ROW_SPECS = ["softmax", "softmin", "log_softmax"]
+ROW_HOOKS = ["_f", "_vjp", "_jvp"]
+
+
+def _rows(width: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """float32 rows of ``width`` for the row loops, and cotangents: scales from 1e-3
+    to 1e30 (exp of the gaps underflows), rows of integers (tied maxima), single
+    entries far above the rest, and rows with inf or NaN in x or in dy (which the
+    loops leave to the array-API path)."""
+    rng = np.random.default_rng(seed)
+    rows = max(200_000 // width, 16)
+    scale = 10.0 ** rng.uniform(-3, 30, (rows, 1))
+    x = rng.standard_normal((rows, width)) * scale
+    x[::5] = np.round(rng.standard_normal(x[::5].shape) * 2)  # ties at the maximum
+    x[1::7, 0] += 1e4  # one entry far above the others
+    x = x.astype(np.float32)
+    dy = (rng.standard_normal((rows, width)) * 10.0 ** rng.uniform(-30, 30, (rows, 1))).astype(
+        np.float32
+    )
+    x[2, 0], x[3, -1], x[4, 0], x[5] = np.inf, -np.inf, np.nan, -np.inf
+    x[6, :] = np.float32(3.4028235e38)
+    dy[8, 0], dy[9, -1] = np.inf, np.nan
+    dy[10] = np.float32(3.4028235e38)
+    return x, dy
+
+
+def _call_rows(act: nl.Activation, hook: str, x: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    return act(x) if hook == "_f" else getattr(act, hook[1:])(x, dy)
+
+
+@pytest.mark.parametrize("hook", ROW_HOOKS)
+@pytest.mark.parametrize("spec", ROW_SPECS)
+def test_compiled_rows_equal_the_array_api_path(spec, hook, build):
+    act = nl.get(spec)
+    for width in [1, 3, 8, 9, 100, 1000, 4099]:
+        x, dy = _rows(width, width)
+        assert kernels.lookup_rows(act._rows_form(2), hook, x.dtype) is not None
+        ours = _call_rows(act, hook, x, dy)
+        with kernels.disabled():
+            reference = _call_rows(act, hook, x, dy)
+        ours, reference = ours.reshape(-1), reference.reshape(-1)
+        if hook != "_f":
+            # The top entry's tangent is -<s, c>: where s holds exp values near
+            # float64's underflow and c is tiny, that sum of subnormal products is
+            # below any float32, and its sign (so the sign of the float32 zero) turns
+            # on the last bit of an exp (ours, or libm's): 25 zeros in 8.4M tangents here.
+            both_zero = (ours == 0) & (reference == 0)
+            ours = np.where(both_zero, 0.0, ours).astype(ours.dtype)
+            reference = np.where(both_zero, 0.0, reference).astype(reference.dtype)
+        _assert_same_bits(ours, reference, x.reshape(-1))
+
+
+def test_compiled_rows_take_any_layout_and_out(threads):
+    x, dy = _rows(37, 1)
+    x3 = x[: (x.shape[0] // 4) * 4].reshape(-1, 4, 37)  # rows of a 3-d array
+    with kernels.disabled():
+        expected, expected_vjp = (
+            nl.softmax(x3),
+            nl.log_softmax.vjp(x3, dy[: x3.shape[0] * 4].reshape(x3.shape)),
+        )
+        along_first = nl.softmax(x, axis=0)
+    np.testing.assert_array_equal(nl.softmax(x3), expected)
+    np.testing.assert_array_equal(
+        nl.log_softmax.vjp(x3, dy[: x3.shape[0] * 4].reshape(x3.shape)), expected_vjp
+    )
+    np.testing.assert_array_equal(nl.softmax(x, axis=0), along_first)  # not the last axis
+    strided = np.empty((x3.shape[0], 4, 74), np.float32)[:, :, ::2]
+    assert nl.softmax(x3, out=strided) is strided
+    np.testing.assert_array_equal(strided, expected)
+    in_place = x3.copy()
+    assert nl.softmax(in_place, out=in_place) is in_place
+    np.testing.assert_array_equal(in_place, expected)
+    assert kernels.lookup_rows(nl.get("softmax+tanh")._rows_form(2), "_f", x.dtype) is None
+    assert kernels.lookup_rows(nl.softmax, "_f", np.dtype(np.float64)) is None
+
+
+def test_a_bad_call_of_a_row_loop_is_an_error():
+    if not kernels.available():
+        pytest.skip("the compiled extension is not built")
+    from nonlin import _kernels  # type: ignore[attr-defined]
+
+    index = kernels.lookup_rows(nl.softmax, "_f", np.dtype(np.float32)).family
+    x = np.zeros((4, 3), dtype=np.float32)
+    with pytest.raises(TypeError, match="contiguous float32 of one shape"):
+        _kernels.run_rows(index, 0, 1, x, np.zeros((4, 2), np.float32), np.zeros(4, np.uint8))
+    with pytest.raises(TypeError, match="skipped must be uint8, one per row"):
+        _kernels.run_rows(index, 0, 1, x, np.zeros_like(x), np.zeros(3, np.uint8))
+    with pytest.raises(TypeError, match="takes 4 arrays"):
+        _kernels.run_rows(index, 1, 1, x, x, np.zeros(4, np.uint8))
+    with pytest.raises(ValueError, match="no such row kernel"):
+        _kernels.run_rows(99, 0, 1, x, x, np.zeros(4, np.uint8))
+
+
 @pytest.mark.parametrize("size", [0, 1, 7, engine.SMALL - 1, engine.SMALL + 3, 300_001])
 def test_any_size_and_thread_count(size, threads):
     x = np.random.default_rng(size).standard_normal(size).astype(np.float32) * 30

@@ -302,7 +302,45 @@ def evaluate_rows(
     that shape and its result x's.
     """
     shape = act._operand_and_result_shapes(hook, x.shape)[1]
+    loop = kernels.lookup_rows(act, hook, x.dtype)
+    if loop is not None:
+        return _compiled_rows(act, hook, loop, x, xp, out, operands)
     return _in_blocks(act, hook, x, xp, out, 1, operands, x.shape[-1], shape)[0]
+
+
+def _compiled_rows(
+    act: Any,
+    hook: str,
+    loop: kernels.RowLoop,
+    x: np.ndarray,
+    xp: Any,
+    out: np.ndarray | None,
+    operands: Sequence[np.ndarray],
+) -> np.ndarray:
+    """Run a compiled row loop (softmax and its kin, float32, rows of x's width); the
+    rows it leaves (those holding inf or NaN) go through the array-API path."""
+    width = x.shape[-1]
+    inputs = [np.ascontiguousarray(a).reshape(-1, width) for a in (x, *operands)]
+    direct = (
+        out is not None
+        and out.flags.c_contiguous
+        and not any(np.may_share_memory(out, a) for a in inputs)
+    )
+    result = out if out is not None and direct else np.empty(x.shape, x.dtype)
+    rows = inputs[0].shape[0]
+    skipped = np.zeros(rows, dtype=np.uint8)
+    threads = 1 if x.size < SMALL else get_threads()
+    loop(*inputs, result.reshape(-1, width), skipped, threads=threads)
+    left = np.flatnonzero(skipped)
+    if left.size:
+        flat = result.reshape(-1, width)
+        flat[left] = _in_blocks(
+            act, hook, inputs[0][left], xp, None, 1, [a[left] for a in inputs[1:]], width
+        )[0]
+    if out is not None and not direct:
+        out[...] = result
+        return out
+    return result
 
 
 @lru_cache(maxsize=1024)

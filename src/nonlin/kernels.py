@@ -35,12 +35,14 @@ except ImportError:  # not built: the array-API path serves everything
 
 __all__ = [
     "Loop",
+    "RowLoop",
     "available",
     "build",
     "disabled",
     "enabled",
     "families",
     "lookup",
+    "lookup_rows",
     "set_enabled",
     "threaded",
 ]
@@ -95,6 +97,7 @@ def set_enabled(flag: bool) -> None:
     global _enabled
     _enabled = bool(flag)
     lookup.cache_clear()
+    lookup_rows.cache_clear()
 
 
 @contextmanager
@@ -266,6 +269,45 @@ RESOLVERS: dict[str, Resolver] = {
 # exactly by float32); the twin computes in float64 and rounds once, as the path does
 # for any other parameters.
 WIDE = ":wide"
+
+
+class RowLoop(NamedTuple):
+    """One compiled row loop: ``run_rows(index, hook, threads, x, [v,] y, skipped)``."""
+
+    family: int
+    hook: int
+
+    def __call__(self, *arrays: np.ndarray, threads: int = 1) -> None:
+        _kernels.run_rows(self.family, self.hook, threads, *arrays)
+
+
+# The row hooks a row family implements, by the number the extension knows them by.
+ROW_HOOKS = {"_f": 0, "_vjp": 1, "_jvp": 2}
+# Row activations (canonical name) with float32 row loops (csrc/rows.c).
+ROW_FAMILIES = ("softmax", "softmin", "log_softmax")
+
+
+@lru_cache(maxsize=1)
+def _row_families() -> dict[str, tuple[int, tuple[bool, bool, bool]]]:
+    return dict(_kernels.row_families())
+
+
+@lru_cache(maxsize=1024)
+def lookup_rows(act: Any, hook: str, dtype: np.dtype) -> RowLoop | None:
+    """The compiled row loop for ``hook`` of ``act`` on float32 rows along the last
+    axis, or None. ``act`` is the engine's rows form (every ``axis`` -1)."""
+    if not enabled() or hook not in ROW_HOOKS or dtype != np.float32:
+        return None
+    stages = list(act.iter_stages())
+    if len(stages) != 1 or not type(stages[0]).__module__.startswith("nonlin.catalog."):
+        return None
+    name = getattr(type(stages[0]), "name", "")
+    if name not in ROW_FAMILIES or stages[0].params_dict() != {"axis": -1}:
+        return None
+    entry = _row_families().get(name)
+    if entry is None or not entry[1][ROW_HOOKS[hook]]:
+        return None
+    return RowLoop(entry[0], ROW_HOOKS[hook])
 
 
 @lru_cache(maxsize=1024)

@@ -5,34 +5,17 @@
  * that and -708.4, and inf above 709.78. A float32 result hides most of that, but not
  * all: dy * f' with dy = inf is NaN where exp gave 0 and inf where it gave a subnormal,
  * 0 * inf is NaN, and a large parameter (alpha * exp(t) with alpha above about 1e224)
- * brings a subnormal exp back into float32 range. The helpers below reproduce those
- * cases instead of clamping them away.
+ * brings a subnormal exp back into float32 range. The exp routines named below
+ * reproduce those cases instead of clamping them away.
  */
 #include <float.h>
 
 #include "elementary.h"
 
-/* exp(t) overflows to inf in float64 for t above this (log of DBL_MAX, rounded up). */
-static const double NL_EXP_OVERFLOW = 709.782712893384;
-
-/* exp(t) and expm1(t) for t <= 0 (or NaN), with exp's float64 underflow as NumPy has
- * it: a subnormal exp is rounded once to its grid, and exp is 0 below
- * NL_EXP_UNDERFLOW. 2^k is formed as 2^(k+60) 2^-60, both factors normal and the
- * product exact, so that it is a subnormal for k < -1022 (no lane ever computes a
- * subnormal it does not need: those cost a microcode assist each). s + s p is then one
- * rounding onto the subnormal grid: one fma, or s p rounded onto the grid (it is below
- * 2^-1022) and s added exactly. expm1 is -1 wherever this matters; the caller keeps
- * expm1's signed zero (the core gives +0 for -0). */
-NL_INLINE double exp_expm1_deep(double t, double *expm1_t) {
-    /* On [-745.13, -744.5] e^t rounds to 2^-1074 (it lies in (2^-1075, 1.5 2^-1074)),
-     * as e^-744.5 does: the clamp keeps k >= -1074. */
-    int64_t k;
-    double p = nl_expm1_reduced(nl_reduce(nl_above(t, -744.5), &k));
-    double s = nl_pow2(k + 60) * 0x1p-60;
-    *expm1_t = nl_fma(s, p, s - 1.0);
-    double e = nl_fma(s, p, s);
-    return t < -NL_EXP_UNDERFLOW ? 0.0 : e;
-}
+/* Every exp here is NumPy's, zeros and subnormals included (see above): the float32
+ * loops take exp and expm1 from elementary.h's nl_exp_expm1_deep (one rounding onto the
+ * subnormal grid, 0 below NL_EXP_UNDERFLOW), the float64 loops their pairs from
+ * nl_exp_pair (to about 2^-66, a subnormal exp rounded once, 0 and inf past the ends). */
 
 /* ------------------------------------------------------------------------- elu
  * f = x (x > 0), alpha expm1(x) (x <= 0); f' = 1 | alpha e^x; f'' = 0 | alpha e^x.
@@ -45,7 +28,7 @@ NL_INLINE void elu_point(double x, const nl_params *P, double *f, double *df, do
     double alpha = P->p[0];
     double xn = x > 0 ? 0.0 : x; /* NaN stays NaN, -0 stays -0 */
     double m;
-    double e = exp_expm1_deep(xn, &m);
+    double e = nl_exp_expm1_deep(xn, &m);
     m = xn == 0 ? xn : m; /* expm1(-0) = -0 */
     double g = alpha * e;
     int right = alpha <= 1 ? x > 0 : x >= 0;
@@ -66,7 +49,7 @@ NL_INLINE void selu_point(double x, const nl_params *P, double *f, double *df, d
     double c = scale * alpha;
     double xn = x > 0 ? 0.0 : x;
     double m;
-    double e = exp_expm1_deep(xn, &m);
+    double e = nl_exp_expm1_deep(xn, &m);
     m = xn == 0 ? xn : m;
     double g = c * e;
     int right = alpha <= 1 ? x > 0 : x >= 0;
@@ -117,7 +100,7 @@ NL_INLINE void celu_core_point(double x, const nl_params *P, double *f, double *
          * select in front of the division into twice the blends. */
         double q = nl_above(xn / a, floor0 / a);
         double m;
-        double y = exp_expm1_deep(q, &m);
+        double y = nl_exp_expm1_deep(q, &m);
         m = q == 0 ? q : m;
         *f = x > 0 ? x : a * m;
         /* Where the floor binds (c = floor, not x), e^q is 0 unless the floor is
@@ -178,118 +161,8 @@ NL_LOOPS_FLOAT32(exponential)
 
 /* ========================================================================= float64
  * The exact float64 forms (the Python classes' _f, _df, _d2f), with every exp and expm1
- * taken as a pair hi + lo from exp_pairs64 below and each product with a parameter
- * formed exactly (two_product) before the one rounding of the result. */
-
-/* 1/n! as hi + lo (hi rounded to nearest), for the terms that need more than a double. */
-static const double NL_INV6_HI = 0x1.5555555555555p-3, NL_INV6_LO = 0x1.5555555555555p-57;
-static const double NL_INV24_HI = 0x1.5555555555555p-5, NL_INV24_LO = 0x1.5555555555555p-59;
-
-/* c + r (h + l) as a pair, for |r (h + l)| <= |c|: one Horner step of a double-double
- * polynomial (r h exactly by two_product, c + r h by Fast2Sum). */
-NL_INLINE double dd_horner(double c_hi, double c_lo, double r, double h, double l,
-                           double *lo) {
-    double p_err, p = nl_two_product(r, h, &p_err);
-    double s = c_hi + p, err = p - (s - c_hi);
-    *lo = err + (p_err + (r * l + c_lo));
-    return s;
-}
-
-/* e^r - 1 = hi + *lo for |r| <= ln2/2 + 2^-40, to about 2^-66 relative (of e^r). The
- * float64 results here must be no further from the truth than NumPy's, whose libm exp
- * is misrounded for 0.02-0.09% of arguments: a pair good to 2^-56 (elementary.h's
- * nl_exp_pairs: r + r^2 q(r) with q rounded) misrounds 1%. So the terms up to r^4/4!
- * (each above 2^-11) are summed as double-double pairs, by Horner's scheme, and only
- * r^5 Q(r) (at most 4e-5) is a plain double: Q = sum r^j/(j+5)! to j = 11 (the first
- * term left out, r^17/17!, is below 2^-74). */
-NL_INLINE double expm1_reduced_pair(double r, double *lo) {
-    double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
-    double a0 = nl_fma(1.0 / 720, r, 1.0 / 120);
-    double a1 = nl_fma(1.0 / 40320, r, 1.0 / 5040);
-    double a2 = nl_fma(1.0 / 3628800, r, 1.0 / 362880);
-    double a3 = nl_fma(1.0 / 479001600, r, 1.0 / 39916800);
-    double a4 = nl_fma(1.0 / 87178291200.0, r, 1.0 / 6227020800.0);
-    double a5 = nl_fma(1.0 / 20922789888000.0, r, 1.0 / 1307674368000.0);
-    double b0 = nl_fma(a1, r2, a0), b1 = nl_fma(a3, r2, a2), b2 = nl_fma(a5, r2, a4);
-    double q = nl_fma(b2, r8, nl_fma(b1, r4, b0));
-    double l, h = dd_horner(NL_INV24_HI, NL_INV24_LO, r, q, 0.0, &l);
-    h = dd_horner(NL_INV6_HI, NL_INV6_LO, r, h, l, &l);
-    h = dd_horner(0.5, 0.0, r, h, l, &l);
-    h = dd_horner(1.0, 0.0, r, h, l, &l);
-    double p_err, p = nl_two_product(r, h, &p_err);
-    *lo = p_err + r * l;
-    return p;
-}
-
-/* e^(x + dx) = *e + *e_lo and e^(x + dx) - 1 = *m_hi + *m_lo (any x, NaN included;
- * |dx| below 2^-30 |x| or so: it enters to first order), each pair to about 2^-65
- * relative, except where e^x is subnormal (below 2^-1022): there *e is e^x alone,
- * rounded once, and *e_lo is 0; a caller with a dx forms e + e dx, as the Python
- * path's y + y dx (the same subnormal y, so that dy * f' agrees with it: a subnormal
- * has few bits, and a large dy would magnify any difference between the two).
- * As nl_exp_pairs (elementary.h), with these differences:
- * - e^r - 1 from expm1_reduced_pair (2^-66, not 2^-56: see there);
- * - the extra low part dx of the argument (celu's remainder and log(alpha)'s low part:
- *   e^(x + dx) = e^x (1 + dx) to far below float64);
- * - a subnormal e^x is rounded once onto the subnormal grid (below), where hi * s2
- *   rounds to 53 bits first and then to the grid: a double rounding;
- * - a normal e^x is the pair rounded before the last scaling, so that no low part is
- *   lost below 2^-1022 (the results from 2^-1022 to 2^-969, 1.3% of them misrounded
- *   otherwise);
- * - expm1's 2^k - 1 is split exactly (Fast2Sum: |-1| >= 2^k for x <= 0), not only for
- *   k >= -53: 2^k - 1 rounds to -1 at k = -54, one ulp off for x in (-37.43, -37.08].
- * NumPy's 0 below -745.13 and inf above 709.78 are set explicitly; e^x is 2^-1074 on
- * [-745.13, -744.5] (2^k is not representable for k = -1075 there). m_hi and m_lo
- * are meant for x <= 0; the compiler drops them where a caller does not use them. */
-NL_INLINE double exp_pairs64(double x, double dx, double *e_lo, double *m_hi,
-                              double *m_lo) {
-    double xc = nl_below(nl_above(x, -746.0), 710.0);
-    double t = nl_fma(xc, NL_LOG2E, NL_SHIFT);
-    int64_t k = nl_bits(t) - nl_bits(NL_SHIFT);
-    double kd = t - NL_SHIFT; /* k as a double too: compared below (SSE2 has no int64 <) */
-    double r_hi = xc - kd * NL_LN2_HI; /* exact: LN2_HI has 11 trailing zero bits */
-    double r_err, r = nl_two_sum(r_hi, -kd * NL_LN2_LO, &r_err);
-    double p_err, p = expm1_reduced_pair(r, &p_err);
-    double tail0 = p_err + r_err * (1.0 + p); /* e^x alone, for subnormal results */
-    double tail = tail0 + dx * (1.0 + p);
-    int64_t k1 = k >> 1;
-    double s1 = nl_pow2(k1), s2 = nl_pow2(k - k1);
-    double s = s1 * s2; /* 2^k: exact, subnormal only in the lanes that need it */
-    /* Normal results: 2^k1 (1 + p + tail) = v + v_lo rounded before the scaling by s2
-     * (exact where the result is normal), so that a low part that s2 takes below 2^-969
-     * (where it would lose bits) has been used already; below that e_lo is 0. */
-    double hi = s1 + s1 * p;
-    double lo = ((s1 - hi) + s1 * p) + s1 * tail;
-    double v = hi + lo, v_lo = (hi - v) + lo;
-    double e = v * s2;
-    double low = kd < -960.0 ? 0.0 : v_lo * s2;
-    /* Subnormal results (below 2^-1022, so k <= -1022 and a < 1 at k = -1022): 1 + p +
-     * tail0 = a + a_lo (|a_lo| <= ulp(a)/2) rounded once to the grid g = 2^(-1074-k)
-     * of the subnormal 2^k (a + a_lo): w = a + c with c = 2^52 g (a < c, so that
-     * a + c stays in c's binade, whose ulp is g) rounds a to the grid, its error w_err
-     * is exact (Fast2Sum), and the step is corrected where w_err + a_lo passes half a
-     * step. (w - c) 2^k is then exact. Rounding 2^k1 (1 + p) to 53 bits first (as
-     * hi * s2 does) would be a double rounding, wrong for a quarter of the arguments
-     * near -708. In the other lanes g and c are garbage (never subnormal), unused. */
-    double a0 = 1.0 + p, a0_lo = ((1.0 - a0) + p) + tail0;
-    double a = a0 + a0_lo, a_lo = a0_lo - (a - a0);
-    double g = nl_pow2(-1074 - k), c = g * 0x1p52;
-    double w = a + c, w_err = a - (w - c), z = w_err + a_lo;
-    w = z > 0.5 * g ? w + g : (z < -0.5 * g ? w - g : w);
-    double e_deep = (w - c) * s;
-    e_deep = x < -744.5 ? 0x1p-1074 : e_deep; /* k = -1075: 2^k is not representable */
-    int deep = e < 0x1p-1022;
-    e = deep ? e_deep : e;
-    e = x < -NL_EXP_UNDERFLOW ? 0.0 : e;
-    e = x > NL_EXP_OVERFLOW ? INFINITY : e;
-    low = x > NL_EXP_OVERFLOW ? 0.0 : low;
-    *e_lo = deep ? 0.0 : low;
-    double d = s - 1.0, d_err = s - (d + 1.0);
-    double err, m = nl_two_sum(d, s * p, &err);
-    *m_hi = m;
-    *m_lo = (d_err + err) + s * tail;
-    return e;
-}
+ * taken as a pair hi + lo from elementary.h's nl_exp_pair and each product with a
+ * parameter formed exactly (two_product) before the one rounding of the result. */
 
 /* c (hi + lo), rounded once, for a parameter c > 0 and a pair with |lo| <= ulp(hi):
  * c hi = p + err exactly (two_product). Where that is not exact or the pair is not
@@ -311,7 +184,7 @@ NL_INLINE void elu_point64(double x, const nl_params *P, double *f, double *df, 
     double alpha = P->p[0];
     double xn = x > 0 ? 0.0 : x; /* NaN stays NaN, -0 stays -0 */
     double e_lo, m_hi, m_lo;
-    double e = exp_pairs64(xn, 0.0, &e_lo, &m_hi, &m_lo);
+    double e = nl_exp_pair(xn, 0.0, &e_lo, &m_hi, &m_lo);
     m_hi = xn == 0 ? xn : m_hi; /* expm1(-0) = -0; the plain product keeps it */
     double g = scaled_pair(alpha, e, e_lo);
     *f = x > 0 ? x : scaled_pair(alpha, m_hi, m_lo);
@@ -329,7 +202,7 @@ NL_INLINE void selu_point64(double x, const nl_params *P, double *f, double *df,
     double c = scale * alpha;
     double xn = x > 0 ? 0.0 : x;
     double e_lo, m_hi, m_lo;
-    double e = exp_pairs64(xn, 0.0, &e_lo, &m_hi, &m_lo);
+    double e = nl_exp_pair(xn, 0.0, &e_lo, &m_hi, &m_lo);
     m_hi = xn == 0 ? xn : m_hi;
     double g = scaled_pair(c, e, e_lo);
     *f = x > 0 ? scale * x : scaled_pair(c, m_hi, m_lo);
@@ -346,7 +219,7 @@ NL_LOOPS_FLOAT64(selu)
  *                                     of q of up to |q|/2 ulps; rem removes it)
  *   f'  = e^(q + rem)
  *   f'' = e^(q - log alpha + rem) = e^(s + err + rem - lo), s + err = q - hi (TwoSum),
- * each exp one pair from exp_pairs64 and rounded once. Where e^s overflows the Python
+ * each exp one pair from nl_exp_pair and rounded once. Where e^s overflows the Python
  * path's y + y (err + low) is inf, or NaN where err + low is 0: kept. log alpha's low
  * part comes from celu_derive (long double: to about 2^-64 |log alpha|, so up to
  * 0.2 ulp more in f'' for alpha near 1e-300 or 1e300; within 1 ulp of the Python path
@@ -363,10 +236,10 @@ NL_INLINE void celu_core_point64(double x, const nl_params *P, double *f, double
     double rem = exact ? 0.0 : ((c - p) - p_err) / a;
     if (want & (NL_F | NL_DF)) { /* want is a constant in each loop: no branch */
         double y_lo, m_hi, m_lo;
-        double y = exp_pairs64(q, rem, &y_lo, &m_hi, &m_lo);
+        double y = nl_exp_pair(q, rem, &y_lo, &m_hi, &m_lo);
         m_hi = q == 0 ? q : m_hi; /* expm1(-0) = -0 */
         *f = x > 0 ? x : scaled_pair(a, m_hi, m_lo);
-        y = y + (y < 0x1p-1022 ? y * rem : y_lo); /* see exp_pairs64 */
+        y = y + (y < 0x1p-1022 ? y * rem : y_lo); /* see nl_exp_pair */
         *df = x > 0 ? 1.0 : y;
     }
     if (want & NL_D2F) {
@@ -376,8 +249,8 @@ NL_INLINE void celu_core_point64(double x, const nl_params *P, double *f, double
         double err = (q - (s - b_part)) + (b - b_part);
         double low = err + (rem - lo);
         double y_lo, m_hi, m_lo;
-        double y = exp_pairs64(s, low, &y_lo, &m_hi, &m_lo);
-        /* As the Python path's y + y low where y is subnormal (see exp_pairs64) or
+        double y = nl_exp_pair(s, low, &y_lo, &m_hi, &m_lo);
+        /* As the Python path's y + y low where y is subnormal (see nl_exp_pair) or
          * inf (NaN for low = 0). */
         double y_low = s > NL_EXP_OVERFLOW ? y * low : y_lo; /* (one condition per */
         y_low = y < 0x1p-1022 ? y * low : y_low;             /* select: vectorises) */

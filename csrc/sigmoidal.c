@@ -22,23 +22,12 @@ NL_INLINE double nl_reciprocal(double d, double d_low, double *c) {
  * makes either zero +0), NaN stays NaN. */
 NL_INLINE double sig_sign(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : x); }
 
-/* e = exp(-y) and m = -expm1(-y) = 1 - e for y >= 0 (or NaN), like NumPy's: e is
- * exactly 0 for y > NL_EXP_UNDERFLOW and, below, a subnormal where float64's exp is one.
- *
- * The subnormal values matter for scaled_tanh's f'', a product of 8e by a parameter
- * that may round to 0 or not (0 then becomes +0, a tiny negative -0 in float32), so e
- * must be NumPy's correctly rounded subnormal, not exp(-708): it is formed as
- * 2^(k+64) (1 + p), a normal number, and scaled by 2^-64, one rounding. y is clamped at
- * 746 (past the underflow) so that k + 64 stays a normal exponent. */
-NL_INLINE double sig_exp_neg(double y, double *m) {
-    int64_t k;
-    double p = nl_expm1_reduced(nl_reduce(-nl_below(y, 746.0), &k));
-    double s64 = nl_pow2(k + 64);
-    double e = nl_fma(s64, p, s64) * 0x1p-64;
-    double s = s64 * 0x1p-64; /* 2^k: exact, or 0 below 2^-1074 where m is 1 anyway */
-    *m = -nl_fma(s, p, s - 1.0); /* -(2^k p + (2^k - 1)): no cancellation near 0 */
-    return y > NL_EXP_UNDERFLOW ? 0.0 : e;
-}
+/* e = exp(-2|u|) and m = -expm1(-2|u|) = 1 - e (tanh, tanh_shrink, scaled_tanh) come
+ * from elementary.h's nl_exp_expm1_deep, like NumPy's: e is exactly 0 for
+ * 2|u| > NL_EXP_UNDERFLOW and, below, a subnormal where float64's exp is one. The
+ * subnormal values matter for scaled_tanh's f'', a product of 8e by a parameter that
+ * may round to 0 or not (0 then becomes +0, a tiny negative -0 in float32), so e must
+ * be NumPy's correctly rounded subnormal (rounded once onto the grid), not exp(-708). */
 
 /* Q(s) with tanh(u) = u (1 + s Q(s)), s = u^2: the Taylor series to degree 8 in s. */
 NL_INLINE double sig_tanh_q(double s) {
@@ -74,8 +63,11 @@ NL_INLINE double sig_tanh(double u, double a, double m, double e) {
 
 /* ------------------------------------------------------------------ float64 helpers
  * The float64 loops follow nonlin.catalog.sigmoidal's exact forms (double-double
- * where those have it), with exp and expm1 as pairs from nl_exp_pairs, whose low
- * parts are fed in where NumPy's rounded exp has none (the results can only gain). */
+ * where those have it), with exp and expm1 as pairs from elementary.h's nl_exp_pairs
+ * (2^-56: enough here, and half the cost of nl_exp_pair), whose low parts are fed in
+ * where NumPy's rounded exp has none (the results can only gain); the deep tail's exp,
+ * which must be NumPy's rounded value, is that pair rounded once (nl_exp_once, in
+ * sig_exp_sum). */
 
 /* (E + E_lo)/(1+e)^2 from 1/(1+e) = r (1+c): nonlin's _bell (sigma', sech^2/4). */
 NL_INLINE double sig_bell64(double E, double E_lo, double r, double c) {
@@ -95,28 +87,6 @@ NL_INLINE double sig_bell_slope64(double E, double E_lo, double m_hi, double m_l
     low = w_low + low * r + w * c;
     double s_low, s = nl_two_product(w, -m_hi, &s_low);
     return s + (s_low + low * -m_hi - w * m_lo);
-}
-
-/* exp(x) rounded once, subnormal results included (NumPy's exp is correctly rounded
- * there, and a subnormal f' scaled up by a large cotangent shows every bit), for x in
- * [-746, 709]: 2^k (1 + p) as in nl_exp_pairs, the power applied in two halves. The
- * pair q + q_lo = 2^k1 (1 + p) (normal) is scaled by s2 = 2^(k-k1): for a result below
- * 2^-1021 (where the grid is uniform, 2^-1074) h = q s2 is q on that grid, q - h/s2
- * the exact rest, and h + rest s2 the sum rounded once; above, (q + q_lo) s2 scales
- * exactly. */
-NL_INLINE double sig_exp_once(double x) {
-    int64_t k;
-    double r_err, r = nl_reduce_pair(x, &k, &r_err);
-    double r2 = r * r;
-    double p_err, p = nl_two_sum(r, r2 * nl_expm1_tail(r, r2), &p_err);
-    int64_t k1 = k >> 1;
-    double s1 = nl_pow2(k1), s2 = nl_pow2(k - k1);
-    double tail = p_err + r_err * (1.0 + p);
-    double q = s1 + s1 * p;
-    double q_lo = ((s1 - q) + s1 * p) + s1 * tail;
-    double h = q * s2;
-    double rest = (q - h * nl_pow2(k1 - k)) + q_lo;
-    return h < 0x1p-1021 ? h + rest * s2 : (q + q_lo) * s2;
 }
 
 /* log|C| = hi + *lo to about 2^-60 absolute, for a normal C, loop-invariant (nonlin's
@@ -174,10 +144,12 @@ NL_INLINE double sig_tanh64(double u, double a, double m_hi, double m_lo, double
 
 /* nonlin's _exp_sum(-2a, hi, low) times sign: exp(-2a + hi + low) with -2a + hi
  * added by TwoSum and its error joining low as the factor 1 + (error + low), the
- * same operations as NumPy's (so that the subnormal tail agrees with it). */
+ * same operations as NumPy's (so that the subnormal tail agrees with it). y is exp
+ * rounded once, subnormal results included: elementary.h's nl_exp_once (nl_exp_pairs'
+ * pair rounded; 0 from -746 on, as NumPy's). */
 NL_INLINE double sig_exp_sum(double a, double hi, double low, double sign) {
     double err, sum = nl_two_sum(-2.0 * a, hi, &err);
-    double y = sig_exp_once(nl_below(nl_above(sum, -746.0), 709.0));
+    double y = nl_exp_once(nl_below(nl_above(sum, -746.0), 709.0));
     return sign * (y + y * (err + low));
 }
 
@@ -256,8 +228,8 @@ NL_INLINE void tanh_point(double x, const nl_params *P, double *f, double *df,
                           double *d2f, int want) {
     (void)P; (void)want;
     double a = fabs(x);
-    double m;
-    double e = sig_exp_neg(a + a, &m);
+    double em;
+    double e = nl_exp_expm1_deep(-(a + a), &em), m = -em;
     double r = 1.0 / (1.0 + e);
     *f = sig_tanh(x, a, m, e);
     double sech2 = ((4.0 * e) * r) * r;
@@ -386,8 +358,8 @@ NL_INLINE void tanh_shrink_point(double x, const nl_params *P, double *f, double
                                  double *d2f, int want) {
     (void)P;
     double a = fabs(x);
-    double m;
-    double e = sig_exp_neg(a + a, &m);
+    double em;
+    double e = nl_exp_expm1_deep(-(a + a), &em), m = -em;
     double r = 1.0 / (1.0 + e);
     double t = sig_tanh(x, a, m, e);
     int near = a <= 1.5;
@@ -531,8 +503,8 @@ NL_INLINE void scaled_tanh_point(double x, const nl_params *P, double *f, double
     double s = P->p[0], b = P->p[1];
     double u = s * scaled_tanh_clip(x, s);
     double a = fabs(u);
-    double m;
-    double e = sig_exp_neg(a + a, &m);
+    double em;
+    double e = nl_exp_expm1_deep(-(a + a), &em), m = -em;
     double r = 1.0 / (1.0 + e);
     *f = b * sig_tanh(u, a, m, e);
     double sech2 = ((4.0 * e) * r) * r;

@@ -9,10 +9,12 @@
  *     for hook 4) then the outputs, all float32 or all float64, of one length.
  * threads() -> whether run() can use more than one thread (POSIX threads); where it
  *     cannot, the engine's Python threads run shares of one array at once.
- * row_families() -> {name: (index, (f, vjp, jvp))}: the float32 row loops (rows.c).
- * run_rows(index, hook, threads, x, [v,] y, skipped): a row loop (hook 0 f, 1 vjp,
- *     2 jvp) over float32 arrays of one shape, rows along the last axis, shared out
- *     by rows; skipped (uint8, one per row) flags the rows left to the Python path.
+ * row_families() -> {name: (index, nparams, float32 hooks, float64 hooks)}: the row
+ *     loops (rows.c), hooks flagged as (f, vjp, jvp).
+ * run_rows(index, hook, params, threads, x, [v,] y, skipped): a row loop (hook 0 f,
+ *     1 vjp, 2 jvp) over float32 or float64 arrays of one shape, rows along the last
+ *     axis, shared out by rows; skipped (uint8, one per row) flags the rows left to
+ *     the Python path.
  *
  * Arrays come through the buffer protocol (no NumPy headers at build time); the
  * Python side (nonlin/kernels.py) checks dtypes and shapes before it calls.
@@ -251,10 +253,13 @@ static PyObject *nl_row_families(PyObject *self, PyObject *unused) {
     PyObject *table = PyDict_New();
     if (table == NULL) return NULL;
     for (int i = 0; i < nl_rows_count; i++) {
-        const nl_row_loops *loops = &nl_rows_table[i].float32;
-        PyObject *entry = Py_BuildValue("(i(OOO))", i, loops->f ? Py_True : Py_False,
-                                        loops->vjp ? Py_True : Py_False,
-                                        loops->jvp ? Py_True : Py_False);
+        const nl_row_loops *f32 = &nl_rows_table[i].float32;
+        const nl_row_loops64 *f64 = &nl_rows_table[i].float64;
+        PyObject *entry = Py_BuildValue(
+            "(ii(OOO)(OOO))", i, nl_rows_table[i].nparams, f32->f ? Py_True : Py_False,
+            f32->vjp ? Py_True : Py_False,
+            f32->jvp ? Py_True : Py_False, f64->f ? Py_True : Py_False,
+            f64->vjp ? Py_True : Py_False, f64->jvp ? Py_True : Py_False);
         if (entry == NULL || PyDict_SetItemString(table, nl_rows_table[i].name, entry) < 0) {
             Py_XDECREF(entry);
             Py_DECREF(table);
@@ -267,58 +272,77 @@ static PyObject *nl_row_families(PyObject *self, PyObject *unused) {
 
 /* One call of run_rows(): the pool's threads take shares of its rows. */
 typedef struct {
-    nl_rows loop;
-    const float *x, *v;
-    float *y;
+    nl_rows loop;     /* float32, or */
+    nl_rows64 loop64; /* float64 */
+    const char *x, *v;
+    char *y;
     unsigned char *skipped;
-    ptrdiff_t width;
+    ptrdiff_t width, itemsize;
+    nl_params params;
 } nl_row_job;
 
 static void nl_row_share(const void *job_, ptrdiff_t start, ptrdiff_t stop) {
     const nl_row_job *job = job_;
-    double *scratch = malloc((size_t)job->width * sizeof(double));
+    double *scratch = malloc(2 * (size_t)job->width * sizeof(double));
     if (scratch == NULL) { /* the Python path computes whatever is not done here */
         memset(job->skipped + start, 1, (size_t)(stop - start));
         return;
     }
-    ptrdiff_t at = start * job->width;
-    job->loop(job->x + at, job->v != NULL ? job->v + at : NULL, job->y + at, stop - start,
-              job->width, job->skipped + start, scratch);
+    ptrdiff_t at = start * job->width * job->itemsize;
+    const void *x = job->x + at, *v = job->v != NULL ? job->v + at : NULL;
+    void *y = job->y + at;
+    if (job->loop != NULL)
+        job->loop(x, v, y, stop - start, job->width, job->skipped + start, scratch,
+                  &job->params);
+    else
+        job->loop64(x, v, y, stop - start, job->width, job->skipped + start, scratch,
+                    &job->params);
     free(scratch);
 }
 
-/* run_rows(index, hook, threads, x, [v,] y, skipped): hook 0 f, 1 vjp, 2 jvp; x, v, y
- * float32 C-contiguous arrays of one shape, rows along the last axis; skipped a uint8
- * array of one byte per row, zero on entry. */
+/* run_rows(index, hook, params, threads, x, [v,] y, skipped): hook 0 f, 1 vjp, 2 jvp;
+ * x, v, y C-contiguous float32 or float64 arrays of one shape, rows along the last
+ * axis; skipped a uint8 array of one byte per row, zero on entry. */
 static PyObject *nl_run_rows(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     (void)self;
-    if (nargs < 6) {
-        PyErr_SetString(PyExc_TypeError, "run_rows(index, hook, threads, x, [v,] y, skipped)");
+    if (nargs < 7) {
+        PyErr_SetString(PyExc_TypeError,
+                        "run_rows(index, hook, params, threads, x, [v,] y, skipped)");
         return NULL;
     }
     long index = PyLong_AsLong(args[0]);
     long hook = PyLong_AsLong(args[1]);
-    long threads = PyLong_AsLong(args[2]);
+    long threads = PyLong_AsLong(args[3]);
     if (PyErr_Occurred()) return NULL;
     if (index < 0 || index >= nl_rows_count || hook < 0 || hook > 2 || threads < 1) {
         PyErr_SetString(PyExc_ValueError, "no such row kernel, or threads below 1");
         return NULL;
     }
+    nl_params params = {{0.0, 0.0, 0.0, 0.0}};
+    PyObject *given = args[2];
+    int nparams = nl_rows_table[index].nparams;
+    if (!PyTuple_Check(given) || PyTuple_GET_SIZE(given) != nparams) {
+        PyErr_Format(PyExc_TypeError, "%s takes a tuple of %d parameters",
+                     nl_rows_table[index].name, nparams);
+        return NULL;
+    }
+    for (int p = 0; p < nparams; p++) {
+        params.p[p] = PyFloat_AsDouble(PyTuple_GET_ITEM(given, p));
+        if (PyErr_Occurred()) return NULL;
+    }
     Py_ssize_t want = hook == 0 ? 3 : 4; /* x, [v,] y, skipped */
-    if (nargs - 3 != want) {
+    if (nargs - 4 != want) {
         PyErr_Format(PyExc_TypeError, "this hook takes %zd arrays", want);
         return NULL;
     }
-    const nl_row_loops *loops = &nl_rows_table[index].float32;
-    nl_rows loop = hook == 0 ? loops->f : hook == 1 ? loops->vjp : loops->jvp;
     Py_buffer views[4];
     Py_ssize_t held = 0, width = -1, length = -1;
-    int failed = loop == NULL;
-    if (failed) PyErr_SetString(PyExc_ValueError, "no row loop for this hook");
+    char kind = 0;
+    int failed = 0;
     for (Py_ssize_t a = 0; a < want && !failed; a++) {
         int last = a == want - 1, output = a >= want - 2;
         int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (output ? PyBUF_WRITABLE : 0);
-        if (PyObject_GetBuffer(args[3 + a], &views[a], flags) < 0) { failed = 1; break; }
+        if (PyObject_GetBuffer(args[4 + a], &views[a], flags) < 0) { failed = 1; break; }
         held++;
         const char *format = views[a].format;
         char k = (format != NULL && format[0] != '\0' && format[1] == '\0') ? format[0] : 0;
@@ -330,22 +354,37 @@ static PyObject *nl_run_rows(PyObject *self, PyObject *const *args, Py_ssize_t n
             break;
         }
         Py_ssize_t w = views[a].ndim > 0 ? views[a].shape[views[a].ndim - 1] : -1;
-        Py_ssize_t items = views[a].len / 4;
-        if (k != 'f' || views[a].ndim < 1 || w <= 0 || (width >= 0 && (w != width || items != length))) {
+        Py_ssize_t items = views[a].itemsize > 0 ? views[a].len / views[a].itemsize : -1;
+        if ((k != 'f' && k != 'd') || (kind && k != kind) || views[a].ndim < 1 || w <= 0 ||
+            (width >= 0 && (w != width || items != length))) {
             PyErr_SetString(PyExc_TypeError,
-                            "row kernel arrays must be contiguous float32 of one shape");
+                            "row kernel arrays must be contiguous float32 or float64 of one shape");
             failed = 1;
             break;
         }
+        kind = k;
         width = w;
         length = items;
     }
+    nl_rows loop = NULL;
+    nl_rows64 loop64 = NULL;
+    if (!failed) {
+        const nl_row_loops *f32 = &nl_rows_table[index].float32;
+        const nl_row_loops64 *f64 = &nl_rows_table[index].float64;
+        if (kind == 'f')
+            loop = hook == 0 ? f32->f : hook == 1 ? f32->vjp : f32->jvp;
+        else
+            loop64 = hook == 0 ? f64->f : hook == 1 ? f64->vjp : f64->jvp;
+        if (loop == NULL && loop64 == NULL) {
+            PyErr_SetString(PyExc_ValueError, "no row loop for this hook and dtype");
+            failed = 1;
+        }
+    }
     if (!failed && length > 0) {
         int v = hook != 0;
-        nl_row_job job = {loop, (const float *)views[0].buf,
-                          v ? (const float *)views[1].buf : NULL,
-                          (float *)views[v ? 2 : 1].buf, (unsigned char *)views[want - 1].buf,
-                          width};
+        nl_row_job job = {loop,  loop64, views[0].buf, v ? views[1].buf : NULL,
+                          views[v ? 2 : 1].buf, (unsigned char *)views[want - 1].buf,
+                          width, kind == 'f' ? 4 : 8, params};
         ptrdiff_t rows = length / width;
         ptrdiff_t align = width >= NL_SHARE_ALIGN ? 1 : NL_SHARE_ALIGN / width;
         Py_BEGIN_ALLOW_THREADS
@@ -367,9 +406,9 @@ static PyMethodDef nl_methods[] = {
      "run(index, hook, params, threads, *arrays): one compiled loop over contiguous "
      "arrays, on up to `threads` threads"},
     {"row_families", (PyCFunction)nl_row_families, METH_NOARGS,
-     "row_families() -> {name: (index, (f, vjp, jvp))}: the float32 row loops"},
+     "row_families() -> {name: (index, nparams, float32 (f, vjp, jvp), float64 (...))}"},
     {"run_rows", (PyCFunction)(void (*)(void))nl_run_rows, METH_FASTCALL,
-     "run_rows(index, hook, threads, x, [v,] y, skipped): a row loop over float32 rows"},
+     "run_rows(index, hook, params, threads, x, [v,] y, skipped): a row loop"},
     {"threads", (PyCFunction)nl_threads, METH_NOARGS,
      "threads() -> whether run() can use more than one thread"},
     {NULL, NULL, 0, NULL},

@@ -151,21 +151,31 @@ typedef struct {
       name##_derivatives_float64, name##_vjp_float64 }
 #define NL_NONE { NULL, NULL, NULL, NULL, NULL }
 
-/* Row loops (csrc/rows.c): an activation along the last axis of float32 arrays of
- * `rows` rows of `width` values (softmax and its kin), computed in float64 and rounded
- * once. v is the cotangent or tangent (NULL for f). A row the loop does not cover (a
+/* Row loops (csrc/rows.c): an activation along the last axis of arrays of `rows` rows
+ * of `width` values (softmax, norm:*); float32 computed in float64 and rounded once.
+ * v is the cotangent or tangent (NULL for f). A row the loop does not cover (a
  * non-finite x or v: the Python path's exact forms handle those) is left unwritten and
- * flagged in skipped[row]. scratch holds `width` doubles. */
+ * flagged in skipped[row]. scratch holds 2 * width doubles. */
 typedef void (*nl_rows)(const float *x, const float *v, float *y, ptrdiff_t rows,
-                        ptrdiff_t width, unsigned char *skipped, double *scratch);
+                        ptrdiff_t width, unsigned char *skipped, double *scratch,
+                        const nl_params *params);
+typedef void (*nl_rows64)(const double *x, const double *v, double *y, ptrdiff_t rows,
+                          ptrdiff_t width, unsigned char *skipped, double *scratch,
+                          const nl_params *params);
 
 typedef struct {
     nl_rows f, vjp, jvp;
 } nl_row_loops;
 
 typedef struct {
+    nl_rows64 f, vjp, jvp;
+} nl_row_loops64;
+
+typedef struct {
     const char *name;
+    int nparams;
     nl_row_loops float32;
+    nl_row_loops64 float64;
 } nl_row_family;
 
 /* Each source file's families, ended by an entry with a NULL name. A file names its

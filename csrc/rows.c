@@ -42,17 +42,13 @@ NL_INLINE double nl_lanes_sum(const double *lanes) {
            ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
 }
 
-/* exp(d) for d <= 0 as NumPy's float64 exp gives it: 0 below -745.13
- * (NL_EXP_UNDERFLOW), and a subnormal rounded once onto its grid above (2^k is formed
- * as 2^(k+60) 2^-60, exact, so that s + s p rounds once: the way of
- * csrc/exponential.c). Whether e is 0 or a subnormal shows in the float32 results:
- * the sign of a zero (the top entry's jvp is -<s, c>) follows it. */
+/* exp(d) for d <= 0 as NumPy's float64 exp gives it: 0 below -745.13, a subnormal
+ * rounded once onto its grid above (csrc/elementary.h). Whether e is 0 or a subnormal
+ * shows in the float32 results: the sign of a zero (the top entry's jvp is
+ * -<s, c>) follows it. */
 NL_INLINE double nl_row_exp(double d) {
-    int64_t k;
-    double p = nl_expm1_reduced(nl_reduce(nl_above(d, -744.5), &k));
-    double s = nl_pow2(k + 60) * 0x1p-60;
-    double e = nl_fma(s, p, s);
-    return d < -NL_EXP_UNDERFLOW ? 0.0 : e;
+    double unused;
+    return nl_exp_expm1_deep(d, &unused);
 }
 
 /* The largest of sign * x, and whether x (and v, where given) are all finite. */
@@ -191,11 +187,269 @@ NL_INLINE void nl_rows_of(const float *x, const float *v, float *y, ptrdiff_t ro
     }
 }
 
+/* ------------------------------------------------------------------ float64 rows
+ * The exact forms (nonlin.catalog.normalizing._shift): d = x - m rounded, with its
+ * rounding error err kept by TwoSum where exp can see it (d > -800), and
+ * e = exp(d) (1 + err); log_softmax adds err back to d - log1p(t). The tangents are
+ * computed on v scaled by a power of two q near its largest magnitude (exact), and
+ * the result scaled back: no intermediate overflows for v near the float64 limit. */
+
+/* The largest of sign * x and of |v|, and whether x (and v) are all finite. */
+NL_INLINE int nl_row_max64(const double *x, const double *v, ptrdiff_t width, double sign,
+                           double *largest, double *v_largest) {
+    double top[NL_LANES], big[NL_LANES], bad[NL_LANES];
+    for (int j = 0; j < NL_LANES; j++) top[j] = -INFINITY, big[j] = 0.0, bad[j] = 0.0;
+    ptrdiff_t i = 0;
+    for (; i + NL_LANES <= width; i += NL_LANES)
+        for (int j = 0; j < NL_LANES; j++) {
+            double z = sign * x[i + j];
+            top[j] = z > top[j] ? z : top[j];
+            bad[j] += x[i + j] * 0.0;
+            if (v != NULL) {
+                double a = v[i + j] < 0 ? -v[i + j] : v[i + j];
+                big[j] = a > big[j] ? a : big[j];
+                bad[j] += v[i + j] * 0.0;
+            }
+        }
+    for (; i < width; i++) {
+        double z = sign * x[i];
+        top[0] = z > top[0] ? z : top[0];
+        bad[0] += x[i] * 0.0;
+        if (v != NULL) {
+            double a = v[i] < 0 ? -v[i] : v[i];
+            big[0] = a > big[0] ? a : big[0];
+            bad[0] += v[i] * 0.0;
+        }
+    }
+    double m = top[0], b = big[0];
+    int finite = 1;
+    for (int j = 0; j < NL_LANES; j++) {
+        m = top[j] > m ? top[j] : m;
+        b = big[j] > b ? big[j] : b;
+        finite &= bad[j] == 0.0;
+    }
+    *largest = m;
+    *v_largest = b;
+    return finite;
+}
+
+/* 2^k with b / 2^k in [1, 2), k clamped to [-1022, 1022] (1 for b = 0), so that both
+ * 2^k and 2^-k are normal (normalizing._power_of_two_near). */
+NL_INLINE double nl_row_scale(double b) {
+    int64_t k = b > 0 ? ((nl_bits(b) >> 52) & 0x7ff) - 1023 : 0;
+    k = k < -1022 ? -1022 : (k > 1022 ? 1022 : k);
+    return nl_pow2(k);
+}
+
+/* d = z - m rounded (0 at the top), and *err its rounding error where exp can see it
+ * (TwoSum; 0 at the top and below d = -800). */
+NL_INLINE double nl_row_shift(double z, double m, double *err) {
+    int top = z == m;
+    double d = top ? 0.0 : z - m;
+    double xk = top ? m : (d > -800.0 ? z : m);
+    double s = xk - m, back = s - xk;
+    *err = (xk - (s - back)) + (-m - back);
+    return d;
+}
+
+/* Lanes of compensated sums (TwoSum, Neumaier): the float64 sums here are good to
+ * about an ulp of the result, whatever the width (NumPy's pairwise sum is within
+ * log2(width) ulp), so that the loops' results are no further from the truth than
+ * the array-API path's. */
+typedef struct {
+    double hi[NL_LANES], lo[NL_LANES];
+} nl_sum;
+
+#if defined(__GNUC__)
+typedef double nl_v4 __attribute__((vector_size(32)));
+#endif
+
+/* Add v[j] to lane j, for the NL_LANES lanes at once (with vector extensions where the
+ * compiler has them: gcc's SLP does not vectorise TwoSum across lanes by itself). */
+NL_INLINE void nl_sum_add_lanes(nl_sum *sum, const double *v) {
+#if defined(__GNUC__)
+    for (int h = 0; h < NL_LANES; h += 4) {
+        nl_v4 a, b, low;
+        memcpy(&a, sum->hi + h, sizeof a);
+        memcpy(&b, v + h, sizeof b);
+        memcpy(&low, sum->lo + h, sizeof low);
+        nl_v4 t = a + b, back = t - a;
+        low += (a - (t - back)) + (b - back);
+        memcpy(sum->hi + h, &t, sizeof t);
+        memcpy(sum->lo + h, &low, sizeof low);
+    }
+#else
+    for (int j = 0; j < NL_LANES; j++) {
+        double err;
+        sum->hi[j] = nl_two_sum(sum->hi[j], v[j], &err);
+        sum->lo[j] += err;
+    }
+#endif
+}
+
+NL_INLINE void nl_sum_add(nl_sum *sum, int lane, double value) {
+    double err;
+    sum->hi[lane] = nl_two_sum(sum->hi[lane], value, &err);
+    sum->lo[lane] += err;
+}
+
+/* The sum as hi + *lo (hi the rounded total). */
+NL_INLINE double nl_sum_pair(const nl_sum *sum, double *lo) {
+    double total = 0.0, low = 0.0;
+    for (int j = 0; j < NL_LANES; j++) {
+        double err;
+        total = nl_two_sum(total, sum->hi[j], &err);
+        low += err + sum->lo[j];
+    }
+    return nl_two_sum(total, low, lo);
+}
+
+NL_INLINE double nl_sum_total(const nl_sum *sum) {
+    double lo;
+    return nl_sum_pair(sum, &lo);
+}
+
+/* exp(d) (1 + err) for d <= 0, from exp as a pair (csrc/elementary.h: the rounding of
+ * exp itself does not add to the result's), 0 below NumPy's underflow. */
+NL_INLINE double nl_row_exp64(double d, double err) {
+    double lo, hi = nl_exp_pairs(nl_above(d, -745.5), &lo, NULL, NULL);
+    double e = hi + (lo + hi * err);
+    return d < -NL_EXP_UNDERFLOW ? 0.0 : e;
+}
+
+NL_INLINE void nl_row64(const double *x, const double *v, double *y, ptrdiff_t width,
+                        double *e, nl_row_kind kind, double sign, double m, double q) {
+    const double q_inv = 1 / q; /* exact: q is a normal power of two */
+    const int tangent = kind != SOFTMAX_F && kind != LOG_SOFTMAX_F;
+    for (ptrdiff_t i = 0; i < width; i++) {
+        double err, d = nl_row_shift(sign * x[i], m, &err);
+        e[i] = nl_row_exp64(d, err);
+    }
+    /* t (with k) and the sums of the scaled v over the top, the others and all */
+    nl_sum rest = {{0}, {0}}, v_top = {{0}, {0}}, v_rest = {{0}, {0}}, v_all = {{0}, {0}};
+    double count[NL_LANES] = {0};
+    ptrdiff_t i = 0;
+    for (; i + NL_LANES <= width; i += NL_LANES) {
+        double below[NL_LANES], at[NL_LANES], off[NL_LANES], all[NL_LANES];
+        for (int j = 0; j < NL_LANES; j++) {
+            int top = sign * x[i + j] == m;
+            below[j] = top ? 0.0 : e[i + j];
+            count[j] += top ? 1.0 : 0.0;
+            double vj = tangent ? v[i + j] * q_inv : 0.0;
+            at[j] = top ? vj : 0.0;
+            off[j] = top ? 0.0 : vj;
+            all[j] = vj;
+        }
+        nl_sum_add_lanes(&rest, below);
+        if (tangent) {
+            nl_sum_add_lanes(&v_top, at);
+            nl_sum_add_lanes(&v_rest, off);
+            nl_sum_add_lanes(&v_all, all);
+        }
+    }
+    for (; i < width; i++) {
+        int top = sign * x[i] == m;
+        nl_sum_add(&rest, 0, top ? 0.0 : e[i]);
+        count[0] += top ? 1.0 : 0.0;
+        if (tangent) {
+            double vi = v[i] * q_inv;
+            nl_sum_add(&v_top, 0, top ? vi : 0.0);
+            nl_sum_add(&v_rest, 0, top ? 0.0 : vi);
+            nl_sum_add(&v_all, 0, vi);
+        }
+    }
+    double k = nl_lanes_sum(count);
+    double t = nl_sum_total(&rest) + (k - 1);
+    double scale = 1 + t;
+
+    if (kind == SOFTMAX_F) {
+        for (ptrdiff_t i = 0; i < width; i++) y[i] = e[i] / scale;
+        return;
+    }
+    if (kind == LOG_SOFTMAX_F) {
+        double shift = log1p(t); /* once per row */
+        for (ptrdiff_t i = 0; i < width; i++) {
+            double err, d = nl_row_shift(sign * x[i], m, &err);
+            y[i] = (d - shift) + err;
+        }
+        return;
+    }
+    if (kind == LOG_SOFTMAX_VJP) {
+        double total = nl_sum_total(&v_all);
+        double at_top = (t / scale) * total - nl_sum_total(&v_rest);
+        double single = k == 1 ? m : NAN; /* no x compares equal to NaN */
+        for (ptrdiff_t i = 0; i < width; i++) {
+            double plain = v[i] * q_inv - (e[i] / scale) * total;
+            y[i] = (sign * x[i] == single ? at_top : plain) * q;
+        }
+        return;
+    }
+    double centre = nl_sum_total(&v_top) / k;
+    nl_sum dot = {{0}, {0}};
+    i = 0;
+    for (; i + NL_LANES <= width; i += NL_LANES) {
+        double terms[NL_LANES];
+        for (int j = 0; j < NL_LANES; j++) {
+            double s = e[i + j] / scale;
+            e[i + j] = s;
+            terms[j] = s * (v[i + j] * q_inv - centre);
+        }
+        nl_sum_add_lanes(&dot, terms);
+    }
+    for (; i < width; i++) {
+        double s = e[i] / scale;
+        e[i] = s;
+        nl_sum_add(&dot, 0, s * (v[i] * q_inv - centre));
+    }
+    double S = nl_sum_total(&dot);
+    if (kind == LOG_SOFTMAX_JVP) {
+        for (ptrdiff_t i = 0; i < width; i++) y[i] = ((v[i] * q_inv - centre) - S) * q;
+        return;
+    }
+    for (ptrdiff_t i = 0; i < width; i++) {
+        double r = e[i] * ((v[i] * q_inv - centre) - S);
+        y[i] = (sign < 0 ? -r : r) * q; /* softmin: the negated softmax jvp of -x */
+    }
+}
+
+NL_INLINE void nl_rows_of64(const double *x, const double *v, double *y, ptrdiff_t rows,
+                            ptrdiff_t width, unsigned char *skipped, double *scratch,
+                            nl_row_kind kind, double sign) {
+    for (ptrdiff_t r = 0; r < rows; r++) {
+        const double *xr = x + r * width, *vr = v != NULL ? v + r * width : NULL;
+        double m, biggest;
+        if (!nl_row_max64(xr, vr, width, sign, &m, &biggest)) {
+            skipped[r] = 1;
+            continue;
+        }
+        nl_row64(xr, vr, y + r * width, width, scratch, kind, sign, m,
+                 nl_row_scale(biggest));
+    }
+}
+
 #define NL_ROWS(name, kind, sign)                                                        \
     static void name(const float *x, const float *v, float *y, ptrdiff_t rows,           \
-                     ptrdiff_t width, unsigned char *skipped, double *scratch) {         \
+                     ptrdiff_t width, unsigned char *skipped, double *scratch,           \
+                     const nl_params *P) {                                               \
+        (void)P;                                                                         \
         nl_rows_of(x, v, y, rows, width, skipped, scratch, kind, sign);                  \
     }
+
+#define NL_ROWS64(name, kind, sign)                                                      \
+    static void name(const double *x, const double *v, double *y, ptrdiff_t rows,        \
+                     ptrdiff_t width, unsigned char *skipped, double *scratch,           \
+                     const nl_params *P) {                                               \
+        (void)P;                                                                         \
+        nl_rows_of64(x, v, y, rows, width, skipped, scratch, kind, sign);                \
+    }
+
+NL_ROWS64(softmax_f64, SOFTMAX_F, 1.0)
+NL_ROWS64(softmax_jvp64, SOFTMAX_JVP, 1.0)
+NL_ROWS64(softmin_f64, SOFTMAX_F, -1.0)
+NL_ROWS64(softmin_jvp64, SOFTMAX_JVP, -1.0)
+NL_ROWS64(log_softmax_f64, LOG_SOFTMAX_F, 1.0)
+NL_ROWS64(log_softmax_jvp64, LOG_SOFTMAX_JVP, 1.0)
+NL_ROWS64(log_softmax_vjp64, LOG_SOFTMAX_VJP, 1.0)
 
 NL_ROWS(softmax_f, SOFTMAX_F, 1.0f)
 NL_ROWS(softmax_jvp, SOFTMAX_JVP, 1.0f)
@@ -205,9 +459,138 @@ NL_ROWS(log_softmax_f, LOG_SOFTMAX_F, 1.0f)
 NL_ROWS(log_softmax_jvp, LOG_SOFTMAX_JVP, 1.0f)
 NL_ROWS(log_softmax_vjp, LOG_SOFTMAX_VJP, 1.0f)
 
+/* ------------------------------------------------------------------ norm:*
+ * norm:mean, norm:std, norm:z and standardize: f, on rows of finite values (float32
+ * and float64 alike in float64, the exact forms of nonlin.catalog.normalizing._rows).
+ * The row is scaled by a power of two q near its largest magnitude (or near `floor`
+ * where that is larger: eps, or sqrt(eps) for standardize), u = x / q, centred to
+ * about an ulp of the result, c = u - mean(u) with the mean kept as q_m + q_lo, and
+ * sigma = sqrt(mean(c^2)):
+ *
+ *   norm:mean    c q
+ *   norm:std     u / (sigma + eps / q)
+ *   norm:z       c / (sigma + eps / q)
+ *   standardize  c / sqrt(sigma^2 + eps / q^2)
+ *
+ * (a denominator of 0 is taken as 1). The sums are compensated, so float64 results
+ * are within an ulp or two of the array-API path's, and float32 ones its own. */
+typedef enum { NORM_MEAN, NORM_STD, NORM_Z, STANDARDIZE } nl_norm_kind;
+
+NL_INLINE double nl_positive_or_one(double d) { return d > 0 ? d : 1.0; }
+
+/* c = u - mean(u) and *sigma = sqrt(mean(c^2)) (not for norm:mean). */
+NL_INLINE void nl_norm_row(const double *u, double *c, ptrdiff_t width, nl_norm_kind kind,
+                           double *sigma) {
+    nl_sum total = {{0}, {0}}, squares = {{0}, {0}};
+    ptrdiff_t i = 0;
+    for (; i + NL_LANES <= width; i += NL_LANES) nl_sum_add_lanes(&total, u + i);
+    for (; i < width; i++) nl_sum_add(&total, 0, u[i]);
+    double low, hi = nl_sum_pair(&total, &low);
+    /* the mean as q_m + q_lo: the remainder of hi / n is exact */
+    double n = (double)width, q_m = hi / n, p_err, p = nl_two_product(q_m, n, &p_err);
+    double q_lo = (((hi - p) - p_err) + low) / n;
+    for (i = 0; i < width; i++) {
+        double d_err, d = nl_two_sum(u[i], -q_m, &d_err);
+        c[i] = d + (d_err - q_lo);
+    }
+    if (kind == NORM_MEAN) return;
+    i = 0;
+    for (; i + NL_LANES <= width; i += NL_LANES) {
+        double terms[NL_LANES];
+        for (int j = 0; j < NL_LANES; j++) terms[j] = c[i + j] * c[i + j];
+        nl_sum_add_lanes(&squares, terms);
+    }
+    for (; i < width; i++) nl_sum_add(&squares, 0, c[i] * c[i]);
+    *sigma = sqrt(nl_sum_total(&squares) / n);
+}
+
+/* The norm rows of T arrays: x scaled into scratch (u), centred into scratch + width
+ * (c), written back as T. */
+#define NL_NORM_ROWS(T, suffix)                                                          \
+    NL_INLINE void nl_norm_rows_##suffix(const T *x, T *y, ptrdiff_t rows, ptrdiff_t width,\
+                                         unsigned char *skipped, double *scratch,        \
+                                         nl_norm_kind kind, double eps, double floor) {  \
+        double *u = scratch, *c = scratch + width;                                       \
+        for (ptrdiff_t r = 0; r < rows; r++) {                                           \
+            const T *xr = x + r * width;                                                 \
+            T *yr = y + r * width;                                                       \
+            T big[NL_LANES] = {0}, bad[NL_LANES] = {0};                                  \
+            ptrdiff_t i = 0;                                                             \
+            for (; i + NL_LANES <= width; i += NL_LANES)                                 \
+                for (int j = 0; j < NL_LANES; j++) {                                     \
+                    T a = xr[i + j] < 0 ? -xr[i + j] : xr[i + j];                        \
+                    big[j] = a > big[j] ? a : big[j];                                    \
+                    bad[j] += a * (T)0;                                                  \
+                }                                                                        \
+            for (; i < width; i++) {                                                     \
+                T a = xr[i] < 0 ? -xr[i] : xr[i];                                        \
+                big[0] = a > big[0] ? a : big[0];                                        \
+                bad[0] += a * (T)0;                                                      \
+            }                                                                            \
+            double biggest = floor;                                                      \
+            int finite = 1;                                                              \
+            for (int j = 0; j < NL_LANES; j++) {                                         \
+                biggest = big[j] > biggest ? big[j] : biggest;                           \
+                finite &= bad[j] == 0;                                                   \
+            }                                                                            \
+            if (!finite) {                                                               \
+                skipped[r] = 1;                                                          \
+                continue;                                                                \
+            }                                                                            \
+            double q = nl_row_scale(biggest), q_inv = 1 / q, sigma = 0.0;                \
+            for (i = 0; i < width; i++) u[i] = (double)xr[i] * q_inv;                    \
+            nl_norm_row(u, c, width, kind, &sigma);                                      \
+            if (kind == NORM_MEAN) {                                                     \
+                for (i = 0; i < width; i++) yr[i] = (T)(c[i] * q);                       \
+            } else if (kind == STANDARDIZE) {                                            \
+                double d = nl_positive_or_one(sqrt(sigma * sigma + (eps * q_inv) * q_inv)); \
+                for (i = 0; i < width; i++) yr[i] = (T)(c[i] / d);                       \
+            } else {                                                                     \
+                double d = nl_positive_or_one(sigma + eps * q_inv);                      \
+                const double *top = kind == NORM_STD ? u : c;                            \
+                for (i = 0; i < width; i++) yr[i] = (T)(top[i] / d);                     \
+            }                                                                            \
+        }                                                                                \
+    }
+
+NL_NORM_ROWS(float, float32)
+NL_NORM_ROWS(double, float64)
+
+/* eps is the family's one parameter (none for norm:mean); the floor of the scale is
+ * eps, or sqrt(eps) for standardize (as the Python path's _rows). */
+#define NL_NORM_FAMILY(name, kind)                                                       \
+    static void name##_f32(const float *x, const float *v, float *y, ptrdiff_t rows,     \
+                           ptrdiff_t width, unsigned char *skipped, double *scratch,     \
+                           const nl_params *P) {                                         \
+        (void)v;                                                                         \
+        double eps = kind == NORM_MEAN ? 0.0 : P->p[0];                                  \
+        nl_norm_rows_float32(x, y, rows, width, skipped, scratch, kind, eps,             \
+                             kind == STANDARDIZE ? sqrt(eps) : eps);                     \
+    }                                                                                    \
+    static void name##_f64(const double *x, const double *v, double *y, ptrdiff_t rows,  \
+                           ptrdiff_t width, unsigned char *skipped, double *scratch,     \
+                           const nl_params *P) {                                         \
+        (void)v;                                                                         \
+        double eps = kind == NORM_MEAN ? 0.0 : P->p[0];                                  \
+        nl_norm_rows_float64(x, y, rows, width, skipped, scratch, kind, eps,             \
+                             kind == STANDARDIZE ? sqrt(eps) : eps);                     \
+    }
+
+NL_NORM_FAMILY(norm_mean, NORM_MEAN)
+NL_NORM_FAMILY(norm_std, NORM_STD)
+NL_NORM_FAMILY(norm_z, NORM_Z)
+NL_NORM_FAMILY(standardize, STANDARDIZE)
+
 const nl_row_family nl_row_families[] = {
-    {"softmax", {softmax_f, softmax_jvp, softmax_jvp}},
-    {"softmin", {softmin_f, softmin_jvp, softmin_jvp}},
-    {"log_softmax", {log_softmax_f, log_softmax_vjp, log_softmax_jvp}},
-    {NULL, {NULL, NULL, NULL}},
+    {"softmax", 0, {softmax_f, softmax_jvp, softmax_jvp},
+     {softmax_f64, softmax_jvp64, softmax_jvp64}},
+    {"softmin", 0, {softmin_f, softmin_jvp, softmin_jvp},
+     {softmin_f64, softmin_jvp64, softmin_jvp64}},
+    {"log_softmax", 0, {log_softmax_f, log_softmax_vjp, log_softmax_jvp},
+     {log_softmax_f64, log_softmax_vjp64, log_softmax_jvp64}},
+    {"norm:mean", 0, {norm_mean_f32, NULL, NULL}, {norm_mean_f64, NULL, NULL}},
+    {"norm:std", 1, {norm_std_f32, NULL, NULL}, {norm_std_f64, NULL, NULL}},
+    {"norm:z", 1, {norm_z_f32, NULL, NULL}, {norm_z_f64, NULL, NULL}},
+    {"standardize", 1, {standardize_f32, NULL, NULL}, {standardize_f64, NULL, NULL}},
+    {NULL, 0, {NULL, NULL, NULL}, {NULL, NULL, NULL}},
 };

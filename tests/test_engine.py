@@ -156,6 +156,12 @@ def test_a_cotangent_of_another_kind_still_works():
     ],
 )
 def test_row_operations_in_blocks_of_whole_rows_equal_one_plain_call(spec, dtype, threads):
+    # The blocks of the array-API path (the compiled row loops are tests/test_kernels.py's)
+    with kernels.disabled():
+        _check_rows_in_blocks(spec, dtype)
+
+
+def _check_rows_in_blocks(spec: str, dtype: type) -> None:
     act = nl.get(spec)
     rng = np.random.default_rng(4)
     # rows of 998 (not a divisor of the block), enough of them for several blocks per thread

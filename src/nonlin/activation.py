@@ -25,7 +25,7 @@ from typing import Any, ClassVar, TypeVar
 import array_api_compat
 import numpy as np
 
-from . import engine
+from . import engine, kernels
 from .errors import InputError, ParameterError
 from .namespace import (
     Array,
@@ -521,6 +521,10 @@ class Activation:
             ready = self._engine_ready()
             if hook in _ROW_HOOKS and not ready:
                 rows = self._rows_form(x.ndim)
+                if rows is None:
+                    moved = self._moved_rows_form(x.ndim, hook, x.dtype)
+                    if moved is not None:
+                        return self._evaluate_moved(moved, hook, x, operand, out)
             if ready or rows is not None:
                 # A dy (or v) of x's own dtype: blocks of it go along with x's.
                 reference = Prepared(x, _NUMPY_XP, x.dtype)
@@ -595,6 +599,51 @@ class Activation:
         if ndim not in memo:
             memo[ndim] = _along_last_axis(self, ndim)
         return memo[ndim]
+
+    def _moved_rows_form(
+        self, ndim: int, hook: str, dtype: np.dtype
+    ) -> tuple[int, Activation] | None:
+        """``(axis, self along the last axis)`` where ``self`` is one row operation with
+        compiled row loops (softmax and its kin) along another axis than the last of
+        ``ndim``-d input: moved there, it runs them (one copy in, one out), and gives
+        the same results along every axis."""
+        memo = self.__dict__.get("_moved_memo")
+        if memo is None:
+            memo = {}
+            object.__setattr__(self, "_moved_memo", memo)
+        key = (ndim, hook, dtype)
+        if key not in memo:
+            found = None
+            axis = _row_axis(self, ndim)
+            if axis is not None and axis != ndim - 1 and getattr(self, "axis", None) is not None:
+                form = self.replace(axis=-1)
+                if kernels.lookup_rows(form, hook, dtype) is not None:
+                    found = (axis, form)
+            memo[key] = found
+        return memo[key]
+
+    def _evaluate_moved(
+        self,
+        moved: tuple[int, Activation],
+        hook: str,
+        x: np.ndarray,
+        operand: tuple[Any, str] | None,
+        out: Array | None,
+    ) -> np.ndarray:
+        """:meth:`_evaluate` of a row operation along ``axis``, run along the last."""
+        axis, form = moved
+        self._check_input(x, _NUMPY_XP)
+        reference = Prepared(x, _NUMPY_XP, x.dtype)
+        given: tuple[Array, ...] = ()
+        if operand is not None:
+            dy = prepare_like(operand[0], reference, operand[1], tuple(x.shape))
+            given = (np.moveaxis(dy, axis, -1),)
+        if out is not None:
+            check_out(out, reference, x, tuple(x.shape))
+        target = None if out is None else np.moveaxis(out, axis, -1)
+        last = np.moveaxis(x, axis, -1)
+        result = engine.evaluate_rows(form, hook, last, _NUMPY_XP, target, given)
+        return out if out is not None else np.ascontiguousarray(np.moveaxis(result, -1, axis))
 
     def _pointwise(self) -> bool:
         """Whether each output element depends on its input element alone, with no

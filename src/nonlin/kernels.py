@@ -272,42 +272,65 @@ WIDE = ":wide"
 
 
 class RowLoop(NamedTuple):
-    """One compiled row loop: ``run_rows(index, hook, threads, x, [v,] y, skipped)``."""
+    """One compiled row loop: ``run_rows(index, hook, params, threads, x, [v,] y,
+    skipped)`` of the extension."""
 
     family: int
     hook: int
+    params: tuple[float, ...]
 
     def __call__(self, *arrays: np.ndarray, threads: int = 1) -> None:
-        _kernels.run_rows(self.family, self.hook, threads, *arrays)
+        _kernels.run_rows(self.family, self.hook, self.params, threads, *arrays)
 
 
 # The row hooks a row family implements, by the number the extension knows them by.
 ROW_HOOKS = {"_f": 0, "_vjp": 1, "_jvp": 2}
-# Row activations (canonical name) with float32 row loops (csrc/rows.c).
-ROW_FAMILIES = ("softmax", "softmin", "log_softmax")
+# Row activations (canonical name) with row loops (csrc/rows.c), and the parameters
+# they pass (finite floats >= 0, in this order; every "axis" is -1 in the rows form).
+ROW_FAMILIES: dict[str, tuple[str, ...]] = {
+    "softmax": (),
+    "softmin": (),
+    "log_softmax": (),
+    "norm:mean": (),
+    "norm:std": ("eps",),
+    "norm:z": ("eps",),
+    "standardize": ("epsilon",),
+}
 
 
 @lru_cache(maxsize=1)
-def _row_families() -> dict[str, tuple[int, tuple[bool, bool, bool]]]:
+def _row_families() -> dict[str, tuple[int, int, tuple[bool, ...], tuple[bool, ...]]]:
+    """``name -> (index, parameter count, float32 hooks, float64 hooks)``, the hooks
+    flagged in the order f, vjp, jvp."""
     return dict(_kernels.row_families())
 
 
 @lru_cache(maxsize=1024)
 def lookup_rows(act: Any, hook: str, dtype: np.dtype) -> RowLoop | None:
-    """The compiled row loop for ``hook`` of ``act`` on float32 rows along the last
-    axis, or None. ``act`` is the engine's rows form (every ``axis`` -1)."""
-    if not enabled() or hook not in ROW_HOOKS or dtype != np.float32:
+    """The compiled row loop for ``hook`` of ``act`` on float32 or float64 rows along
+    the last axis, or None. ``act`` is the engine's rows form (every ``axis`` -1)."""
+    if not enabled() or hook not in ROW_HOOKS or dtype not in _DTYPES:
         return None
     stages = list(act.iter_stages())
     if len(stages) != 1 or not type(stages[0]).__module__.startswith("nonlin.catalog."):
         return None
     name = getattr(type(stages[0]), "name", "")
-    if name not in ROW_FAMILIES or stages[0].params_dict() != {"axis": -1}:
+    names = ROW_FAMILIES.get(name)
+    given = stages[0].params_dict()
+    if names is None or set(given) != {"axis", *names} or given["axis"] != -1:
+        return None
+    values = [given[n] for n in names]
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
+        return None
+    if not all(math.isfinite(v) and v >= 0 for v in values):
         return None
     entry = _row_families().get(name)
-    if entry is None or not entry[1][ROW_HOOKS[hook]]:
+    if entry is None:
         return None
-    return RowLoop(entry[0], ROW_HOOKS[hook])
+    index, count, float32, float64 = entry
+    if count != len(values) or not (float32 if dtype == np.float32 else float64)[ROW_HOOKS[hook]]:
+        return None
+    return RowLoop(index, ROW_HOOKS[hook], tuple(float(v) for v in values))
 
 
 @lru_cache(maxsize=1024)

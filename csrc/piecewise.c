@@ -29,7 +29,7 @@
 /* The three loop sets of an activation of piecewise_points.h. */
 #define NL_EXACT_LOOPS(name)                                                             \
     NL_LOOPS_IN(name, name##_point32, float, float, float32)                             \
-    NL_LOOPS_IN(name, name##_point64, float, double, wide32)                             \
+    NL_WIDENED_LOOPS(name, name##_point64, wide32)                                       \
     NL_LOOPS_IN(name, name##_point64, double, double, float64)
 
 NL_EXACT_LOOPS(relu)
@@ -119,7 +119,7 @@ NL_INLINE void affine_point64(double x, const nl_params *P, double *f, double *d
 }
 
 #define NL_WIDE_LOOPS(name)                                                              \
-    NL_LOOPS_IN(name, name##_point64, float, double, float32)                            \
+    NL_WIDENED_LOOPS(name, name##_point64, float32)                                      \
     NL_LOOPS_IN(name, name##_point64, double, double, float64)
 
 NL_WIDE_LOOPS(soft_shrink)

@@ -260,16 +260,13 @@ NL_LOOPS_FLOAT64(tanh)
 /* ------------------------------------------------------------------------- log_sigmoid */
 
 /* With e = exp(-|x|) and r = 1/(1+e) (sigmoid's):
- *   f   = min(x, 0) - log1p(e)     (never overflows; -e exactly for large x)
+ *   f   = -(max(-x, 0) + log1p(e))  (never overflows; -e exactly for large x, and -0
+ *                                     where e underflows, x > 745.13)
  *   f'  = sigma(-x) = e r for x >= 0, r for x < 0
- *   f'' = -sigma(x) sigma(-x) = -(e r) r.
- * NumPy's f hook is -(max(-x, 0) + log1p(e)), its derivatives hook min(x, 0) - log1p(e):
- * the same value except for the sign of 0 where e underflows (x > 745.13, +inf): -0
- * from the first, +0 from the second. Each loop follows its hook (want is a constant
- * per loop: NL_F alone is the f loop). */
+ *   f'' = -sigma(x) sigma(-x) = -(e r) r. */
 NL_INLINE void log_sigmoid_point(double x, const nl_params *P, double *f, double *df,
                                  double *d2f, int want) {
-    (void)P;
+    (void)P; (void)want;
     double a = fabs(x);
     double e = nl_exp(-nl_below(a, 708.0)); /* float32 rounds exp(-708) to 0 anyway */
     e = a > NL_EXP_UNDERFLOW ? 0.0 : e;     /* ... but the sign of a zero f needs e = 0 */
@@ -277,7 +274,7 @@ NL_INLINE void log_sigmoid_point(double x, const nl_params *P, double *f, double
     /* log1p(e) = e (rounded) below 2^-53; the core wants a normal argument and f's
      * zero sign wants log1p(e) = 0 exactly when e is, nonzero when e is. */
     double l = e < 0x1p-60 ? e : nl_log1p_unit(e);
-    *f = want == NL_F ? -((x > 0 ? 0.0 : -x) + l) : (x < 0 ? x : 0.0) - l;
+    *f = -((x > 0 ? 0.0 : -x) + l);
     *df = x >= 0 ? e * r : r;
     *d2f = -((e * r) * r);
 }

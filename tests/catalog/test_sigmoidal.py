@@ -77,6 +77,16 @@ def test_log_sigmoid_closed_form_and_limits():
     assert nl.log_sigmoid.grad2(0.0) == -0.25
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_log_sigmoid_is_minus_zero_beyond_the_underflow_in_every_method(dtype):
+    # log sigma(x) = -log1p(e^-x) is a tiny negative number: rounded, -0. derivatives'
+    # f once gave +0 from min(x, 0) - log1p(0) in float32 (its wide form)
+    x = np.array([746.0, 1e4, 3e38, np.inf], dtype=dtype)
+    for f in (nl.log_sigmoid(x), nl.log_sigmoid.derivatives(x)[0]):
+        np.testing.assert_array_equal(f, 0.0)
+        assert np.signbit(f).all(), f
+
+
 def test_softsign_closed_form_and_limits():
     x = X[2:-2]
     np.testing.assert_allclose(nl.softsign(x), x / (1 + np.abs(x)), rtol=5e-16)

@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 
 from .._math import constant as _constant
-from .._math import log1pexp, neg_abs, two_product
+from .._math import log1pexp, neg_abs, nonnegative, two_product
 from ..activation import Activation, Traits, param, register
 from ..errors import ParameterError
 from ..namespace import Array, Namespace
@@ -546,7 +546,9 @@ class LogSigmoid(Activation):
     def _derivatives_wide(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
         e = xp.exp(neg_abs(x, xp))
         r = 1 / (1 + e)
-        f = xp.minimum(x, _constant(x, 0.0, xp)) - xp.log1p(e)
+        # _f's form, -(max(-x, 0) + log1p(e)): min(x, 0) - log1p(e) is the same value
+        # but for the sign of 0 where e underflows (x > 745), +0 where _f gives -0
+        f = -(nonnegative(-x, xp) + xp.log1p(e))
         return f, xp.where(x >= 0, e * r, r), -(e * r) * r
 
 

@@ -14,7 +14,7 @@
  * run_rows(index, hook, params, threads, x, [v,] y, skipped): a row loop (hook 0 f,
  *     1 vjp, 2 jvp) over float32 or float64 arrays of one shape, rows along the last
  *     axis, shared out by rows; skipped (uint8, one per row) flags the rows left to
- *     the Python path.
+ *     the Python path, and run_rows returns how many there are.
  *
  * Arrays come through the buffer protocol (no NumPy headers at build time); the
  * Python side (nonlin/kernels.py) checks dtypes and shapes before it calls.
@@ -392,9 +392,13 @@ static PyObject *nl_run_rows(PyObject *self, PyObject *const *args, Py_ssize_t n
                     (int)(threads < NL_MAX_THREADS ? threads : NL_MAX_THREADS), align);
         Py_END_ALLOW_THREADS
     }
+    Py_ssize_t left = 0; /* the rows left to the Python path */
+    if (!failed)
+        for (Py_ssize_t r = 0; r < views[want - 1].len; r++)
+            left += ((unsigned char *)views[want - 1].buf)[r] != 0;
     for (Py_ssize_t a = 0; a < held; a++) PyBuffer_Release(&views[a]);
     if (failed) return NULL;
-    Py_RETURN_NONE;
+    return PyLong_FromSsize_t(left);
 }
 
 static PyMethodDef nl_methods[] = {
@@ -408,7 +412,7 @@ static PyMethodDef nl_methods[] = {
     {"row_families", (PyCFunction)nl_row_families, METH_NOARGS,
      "row_families() -> {name: (index, nparams, float32 (f, vjp, jvp), float64 (...))}"},
     {"run_rows", (PyCFunction)(void (*)(void))nl_run_rows, METH_FASTCALL,
-     "run_rows(index, hook, params, threads, x, [v,] y, skipped): a row loop"},
+     "run_rows(index, hook, params, threads, x, [v,] y, skipped) -> rows left: a row loop"},
     {"threads", (PyCFunction)nl_threads, METH_NOARGS,
      "threads() -> whether run() can use more than one thread"},
     {NULL, NULL, 0, NULL},

@@ -536,10 +536,7 @@ class Activation:
                         check_out(out, reference, x)
                     results = engine.evaluate_hook(self, hook, x, _NUMPY_XP, out, outputs, given)
                     return results if outputs > 1 else results[0]
-                stage_shape = tuple(x.shape)
-                for stage in self.iter_stages():  # each sees its input's shape (glu halves)
-                    stage._check_input(np.broadcast_to(x.dtype.type(0), stage_shape), _NUMPY_XP)
-                    stage_shape = stage._output_shape(stage_shape)
+                self._check_row_stages(tuple(x.shape), x.dtype)
                 operand_shape, result_shape = self._operand_and_result_shapes(hook, x.shape)
                 if operand is not None:
                     given = (prepare_like(operand[0], reference, operand[1], operand_shape),)
@@ -599,6 +596,23 @@ class Activation:
         if ndim not in memo:
             memo[ndim] = _along_last_axis(self, ndim)
         return memo[ndim]
+
+    def _check_row_stages(self, shape: tuple[int, ...], dtype: np.dtype) -> None:
+        """Each stage's input checks (axis, sizes) for input of ``shape``, each stage
+        seeing its own input's shape (glu halves it). They depend on the shape alone,
+        so a shape that passed is not checked again (a few microseconds per call)."""
+        passed = self.__dict__.get("_passed_shapes")
+        if passed is None:
+            passed = set()
+            object.__setattr__(self, "_passed_shapes", passed)
+        if (shape, dtype) in passed:
+            return
+        stage_shape = shape
+        for stage in self.iter_stages():
+            stage._check_input(np.broadcast_to(dtype.type(0), stage_shape), _NUMPY_XP)
+            stage_shape = stage._output_shape(stage_shape)
+        if len(passed) < 64:
+            passed.add((shape, dtype))
 
     def _moved_rows_form(
         self, ndim: int, hook: str, dtype: np.dtype

@@ -330,9 +330,8 @@ def _compiled_rows(
     rows = inputs[0].shape[0]
     skipped = np.zeros(rows, dtype=np.uint8)
     threads = 1 if x.size < SMALL else get_threads()
-    loop(*inputs, result.reshape(-1, width), skipped, threads=threads)
-    left = np.flatnonzero(skipped)
-    if left.size:
+    if loop(*inputs, result.reshape(-1, width), skipped, threads=threads):
+        left = np.flatnonzero(skipped)
         flat = result.reshape(-1, width)
         flat[left] = _in_blocks(
             act, hook, inputs[0][left], xp, None, 1, [a[left] for a in inputs[1:]], width

@@ -279,8 +279,9 @@ class RowLoop(NamedTuple):
     hook: int
     params: tuple[float, ...]
 
-    def __call__(self, *arrays: np.ndarray, threads: int = 1) -> None:
-        _kernels.run_rows(self.family, self.hook, self.params, threads, *arrays)
+    def __call__(self, *arrays: np.ndarray, threads: int = 1) -> int:
+        """Run the loop; the number of rows it left (flagged in ``skipped``)."""
+        return int(_kernels.run_rows(self.family, self.hook, self.params, threads, *arrays))
 
 
 # The row hooks a row family implements, by the number the extension knows them by.

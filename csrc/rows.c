@@ -1,6 +1,7 @@
-/* Row families: softmax, log_softmax and softmin along the last axis of float32
- * arrays, f, vjp and jvp. Formulas as nonlin.catalog.normalizing's wide forms (float32
- * computed in float64 and rounded once, on rows of finite values):
+/* Row families: softmax, log_softmax and softmin (f, vjp, jvp) and norm:mean,
+ * norm:std, norm:z and standardize (f) along the last axis of float32 and float64
+ * arrays (nonlin.catalog.normalizing). The float32 softmax family follows the wide
+ * forms (computed in float64 and rounded once, on rows of finite values):
  *
  *   z = sign x (sign -1 for softmin), m = max z, d = z - m (exact: Sterbenz, or far
  *   below any e that shows), e = exp(d), the "top" entries those with d = 0 (k of
@@ -14,12 +15,14 @@
  *   log_softmax vjp dy - s sum(dy); at a single top entry (t / (1 + t)) sum(dy) minus
  *                   the sum of the other dy (no cancellation where s is near 1)
  *
+ * float64 follows the exact forms, and the norms theirs (their sections below).
+ *
  * A row holding inf or NaN (in x, or in v) is left to the Python path's exact forms:
  * it is flagged in `skipped`. The sums here add in another order than NumPy's
  * pairwise sum and exp is our own (csrc/elementary.h), so a float64 intermediate may
- * differ from the path's in its last bit or two; after the rounding to float32 the
- * results agree except where the value lies within that of a rounding boundary (the
- * tests allow 1 float32 ulp there, and measure how rare it is).
+ * differ from the path's in its last bit or two. Rounded to float32, the results were
+ * the path's on every test row but for the sign of some zeros (tests/test_kernels.py);
+ * float64 results are within a few ulp of the path's, and as close to the truth.
  */
 #include <stdlib.h>
 

@@ -317,8 +317,9 @@ def _compiled_rows(
     out: np.ndarray | None,
     operands: Sequence[np.ndarray],
 ) -> np.ndarray:
-    """Run a compiled row loop (softmax and its kin, float32, rows of x's width); the
-    rows it leaves (those holding inf or NaN) go through the array-API path."""
+    """Run a compiled row loop (softmax and its kin, norm:*; rows of x's width), the
+    threads taking shares of whole rows; the rows it leaves (those holding inf or NaN)
+    go through the array-API path."""
     width = x.shape[-1]
     inputs = [np.ascontiguousarray(a).reshape(-1, width) for a in (x, *operands)]
     direct = (

@@ -463,8 +463,9 @@ NL_ROWS(log_softmax_jvp, LOG_SOFTMAX_JVP, 1.0f)
 NL_ROWS(log_softmax_vjp, LOG_SOFTMAX_VJP, 1.0f)
 
 /* ------------------------------------------------------------------ norm:*
- * norm:mean, norm:std, norm:z and standardize: f, on rows of finite values (float32
- * and float64 alike in float64, the exact forms of nonlin.catalog.normalizing._rows).
+ * norm:mean, norm:std, norm:z and standardize: f (and norm:mean's vjp and jvp, below),
+ * on rows of finite values (float32 and float64 alike in float64, the exact forms of
+ * nonlin.catalog.normalizing._rows).
  * The row is scaled by a power of two q near its largest magnitude (or near `floor`
  * where that is larger: eps, or sqrt(eps) for standardize), u = x / q, centred to
  * about an ulp of the result, c = u - mean(u) with the mean kept as q_m + q_lo, and
@@ -580,6 +581,23 @@ NL_NORM_ROWS(double, float64)
     }
 
 NL_NORM_FAMILY(norm_mean, NORM_MEAN)
+
+/* norm:mean's vjp and jvp centre v (its Jacobian, I - 11^T/n, is symmetric and does
+ * not depend on x): its f applied to v, scaled as the Python path scales a cotangent
+ * (a power of two near its largest magnitude). A row of v holding inf or NaN goes to
+ * the path; x plays no part. */
+static void norm_mean_tangent_f32(const float *x, const float *v, float *y, ptrdiff_t rows,
+                                  ptrdiff_t width, unsigned char *skipped, double *scratch,
+                                  const nl_params *P) {
+    (void)x; (void)P;
+    nl_norm_rows_float32(v, y, rows, width, skipped, scratch, NORM_MEAN, 0.0, 0.0);
+}
+static void norm_mean_tangent_f64(const double *x, const double *v, double *y,
+                                  ptrdiff_t rows, ptrdiff_t width, unsigned char *skipped,
+                                  double *scratch, const nl_params *P) {
+    (void)x; (void)P;
+    nl_norm_rows_float64(v, y, rows, width, skipped, scratch, NORM_MEAN, 0.0, 0.0);
+}
 NL_NORM_FAMILY(norm_std, NORM_STD)
 NL_NORM_FAMILY(norm_z, NORM_Z)
 NL_NORM_FAMILY(standardize, STANDARDIZE)
@@ -591,7 +609,8 @@ const nl_row_family nl_row_families[] = {
      {softmin_f64, softmin_jvp64, softmin_jvp64}},
     {"log_softmax", 0, {log_softmax_f, log_softmax_vjp, log_softmax_jvp},
      {log_softmax_f64, log_softmax_vjp64, log_softmax_jvp64}},
-    {"norm:mean", 0, {norm_mean_f32, NULL, NULL}, {norm_mean_f64, NULL, NULL}},
+    {"norm:mean", 0, {norm_mean_f32, norm_mean_tangent_f32, norm_mean_tangent_f32},
+     {norm_mean_f64, norm_mean_tangent_f64, norm_mean_tangent_f64}},
     {"norm:std", 1, {norm_std_f32, NULL, NULL}, {norm_std_f64, NULL, NULL}},
     {"norm:z", 1, {norm_z_f32, NULL, NULL}, {norm_z_f64, NULL, NULL}},
     {"standardize", 1, {standardize_f32, NULL, NULL}, {standardize_f64, NULL, NULL}},

@@ -102,6 +102,9 @@ static PyObject *nl_build(PyObject *self, PyObject *const *args, Py_ssize_t narg
     return PyUnicode_FromString(nl_build_name);
 }
 
+/* Py_True where a loop is compiled (a borrowed reference, for Py_BuildValue's "O"). */
+static PyObject *nl_flag(const void *loop) { return loop != NULL ? Py_True : Py_False; }
+
 static PyObject *nl_hooks(const nl_loops *loops) {
     const void *present[5] = {(const void *)loops->f, (const void *)loops->df,
                               (const void *)loops->d2f, (const void *)loops->derivatives,
@@ -109,7 +112,7 @@ static PyObject *nl_hooks(const nl_loops *loops) {
     PyObject *hooks = PyTuple_New(5);
     if (hooks == NULL) return NULL;
     for (int h = 0; h < 5; h++) {
-        PyObject *flag = present[h] != NULL ? Py_True : Py_False;
+        PyObject *flag = nl_flag(present[h]);
         Py_INCREF(flag);
         PyTuple_SET_ITEM(hooks, h, flag);
     }
@@ -256,10 +259,8 @@ static PyObject *nl_row_families(PyObject *self, PyObject *unused) {
         const nl_row_loops *f32 = &nl_rows_table[i].float32;
         const nl_row_loops64 *f64 = &nl_rows_table[i].float64;
         PyObject *entry = Py_BuildValue(
-            "(ii(OOO)(OOO))", i, nl_rows_table[i].nparams, f32->f ? Py_True : Py_False,
-            f32->vjp ? Py_True : Py_False,
-            f32->jvp ? Py_True : Py_False, f64->f ? Py_True : Py_False,
-            f64->vjp ? Py_True : Py_False, f64->jvp ? Py_True : Py_False);
+            "(ii(OOO)(OOO))", i, nl_rows_table[i].nparams, nl_flag(f32->f), nl_flag(f32->vjp),
+            nl_flag(f32->jvp), nl_flag(f64->f), nl_flag(f64->vjp), nl_flag(f64->jvp));
         if (entry == NULL || PyDict_SetItemString(table, nl_rows_table[i].name, entry) < 0) {
             Py_XDECREF(entry);
             Py_DECREF(table);

@@ -123,6 +123,7 @@ static void nl_pool_init(void) {
  * many there are. Workers block every signal: Python's handlers run in its main
  * thread. */
 static int nl_pool_grow(int wanted) {
+    if (nl_pool_workers >= wanted) return nl_pool_workers; /* every call but the first */
     sigset_t all, before;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &before);

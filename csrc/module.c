@@ -15,6 +15,10 @@
  *     1 vjp, 2 jvp) over float32 or float64 arrays of one shape, rows along the last
  *     axis, shared out by rows; skipped (uint8, one per row) flags the rows left to
  *     the Python path, and run_rows returns how many there are.
+ * run_chain(stages, hook, threads, *arrays): a chain of elementwise families
+ *     (chain.h), stages a tuple of (index, params); hook 0 f, 1 f', 2 f'', 3 (f, f',
+ *     f''), 4 vjp, 5 jvp; the inputs (x, and v for 4 and 5) of one dtype, the outputs
+ *     of one dtype (float32 or float64, either way round), all of one length.
  *
  * Arrays come through the buffer protocol (no NumPy headers at build time); the
  * Python side (nonlin/kernels.py) checks dtypes and shapes before it calls.
@@ -27,6 +31,7 @@
 #define NL_MODULE
 #include "nonlin_kernels.h"
 #include "pool.h"
+#include "chain.h"
 
 #define NL_DECLARE_BASE(table) extern const nl_family table##_base[];
 #define NL_LIST_BASE(table) table##_base,
@@ -402,6 +407,106 @@ static PyObject *nl_run_rows(PyObject *self, PyObject *const *args, Py_ssize_t n
     return PyLong_FromSsize_t(left);
 }
 
+/* A tuple of (index, params) pairs into the job's stages; -1 and an exception where
+ * one is malformed or lacks the loops `hook` needs. */
+static int nl_chain_stages(PyObject *given, nl_chain_job *job) {
+    if (!PyTuple_Check(given) || PyTuple_GET_SIZE(given) < 1 ||
+        PyTuple_GET_SIZE(given) > NL_CHAIN_MAX) {
+        PyErr_Format(PyExc_TypeError, "stages must be a tuple of 1 to %d (index, params)",
+                     NL_CHAIN_MAX);
+        return -1;
+    }
+    job->stages = (int)PyTuple_GET_SIZE(given);
+    for (int s = 0; s < job->stages; s++) {
+        PyObject *pair = PyTuple_GET_ITEM(given, s), *values = NULL;
+        long index = -1;
+        if (PyTuple_Check(pair) && PyTuple_GET_SIZE(pair) == 2) {
+            index = PyLong_AsLong(PyTuple_GET_ITEM(pair, 0));
+            values = PyTuple_GET_ITEM(pair, 1);
+        }
+        if (PyErr_Occurred()) return -1;
+        if (index < 0 || index >= nl_count || !PyTuple_Check(values) ||
+            PyTuple_GET_SIZE(values) != nl_table[index]->nparams) {
+            PyErr_Format(PyExc_ValueError, "stage %d is not an (index, params) of a family", s);
+            return -1;
+        }
+        const nl_family *family = nl_table[index];
+        if (!nl_chain_has(&family->float64, job->hook)) {
+            PyErr_Format(PyExc_ValueError, "%s has no float64 loops for this hook",
+                         family->name);
+            return -1;
+        }
+        job->stage[s].loops = &family->float64;
+        memset(&job->stage[s].params, 0, sizeof(nl_params));
+        for (int p = 0; p < family->nparams; p++) {
+            job->stage[s].params.p[p] = PyFloat_AsDouble(PyTuple_GET_ITEM(values, p));
+            if (PyErr_Occurred()) return -1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *nl_run_chain(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs < 5) {
+        PyErr_SetString(PyExc_TypeError, "run_chain(stages, hook, threads, *arrays)");
+        return NULL;
+    }
+    nl_chain_job job;
+    memset(&job, 0, sizeof(job));
+    long hook = PyLong_AsLong(args[1]);
+    long threads = PyLong_AsLong(args[2]);
+    if (PyErr_Occurred()) return NULL;
+    if (hook < NL_CHAIN_F || hook > NL_CHAIN_JVP || threads < 1) {
+        PyErr_SetString(PyExc_ValueError, "no such chain hook, or threads below 1");
+        return NULL;
+    }
+    job.hook = (int)hook;
+    if (nl_chain_stages(args[0], &job) < 0) return NULL;
+    Py_ssize_t inputs = hook >= NL_CHAIN_VJP ? 2 : 1;
+    Py_ssize_t want = inputs + (hook == NL_CHAIN_DERIVATIVES ? 3 : 1);
+    if (nargs - 3 != want) {
+        PyErr_Format(PyExc_TypeError, "this hook takes %zd arrays", want);
+        return NULL;
+    }
+    Py_buffer views[5];
+    Py_ssize_t held = 0, length = -1;
+    char kinds[2] = {0, 0}; /* the inputs', the outputs' */
+    int failed = 0;
+    for (Py_ssize_t a = 0; a < want; a++) {
+        int output = a >= inputs;
+        int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (output ? PyBUF_WRITABLE : 0);
+        if (PyObject_GetBuffer(args[3 + a], &views[a], flags) < 0) { failed = 1; break; }
+        held++;
+        const char *format = views[a].format;
+        char k = (format != NULL && format[0] != '\0' && format[1] == '\0') ? format[0] : 0;
+        Py_ssize_t items = views[a].itemsize > 0 ? views[a].len / views[a].itemsize : -1;
+        if ((k != 'f' && k != 'd') || (kinds[output] && k != kinds[output]) ||
+            (length >= 0 && items != length)) {
+            PyErr_SetString(PyExc_TypeError,
+                            "chain arrays must be contiguous float32 or float64 of one length");
+            failed = 1;
+            break;
+        }
+        kinds[output] = k;
+        length = items;
+    }
+    if (!failed && length > 0) {
+        job.x = views[0].buf;
+        job.v = inputs == 2 ? views[1].buf : NULL;
+        for (Py_ssize_t a = inputs; a < want; a++) job.out[a - inputs] = views[a].buf;
+        job.in_double = kinds[0] == 'd';
+        job.out_double = kinds[1] == 'd';
+        Py_BEGIN_ALLOW_THREADS
+        nl_pool_run(nl_chain_share, &job, length,
+                    (int)(threads < NL_MAX_THREADS ? threads : NL_MAX_THREADS), NL_SHARE_ALIGN);
+        Py_END_ALLOW_THREADS
+    }
+    for (Py_ssize_t a = 0; a < held; a++) PyBuffer_Release(&views[a]);
+    if (failed) return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef nl_methods[] = {
     {"families", (PyCFunction)nl_families, METH_NOARGS,
      "families() -> {name: (index, nparams, float32 hooks, float64 hooks)}"},
@@ -414,6 +519,9 @@ static PyMethodDef nl_methods[] = {
      "row_families() -> {name: (index, nparams, float32 (f, vjp, jvp), float64 (...))}"},
     {"run_rows", (PyCFunction)(void (*)(void))nl_run_rows, METH_FASTCALL,
      "run_rows(index, hook, params, threads, x, [v,] y, skipped) -> rows left: a row loop"},
+    {"run_chain", (PyCFunction)(void (*)(void))nl_run_chain, METH_FASTCALL,
+     "run_chain(stages, hook, threads, *arrays): a chain of elementwise loops, a block "
+     "at a time"},
     {"threads", (PyCFunction)nl_threads, METH_NOARGS,
      "threads() -> whether run() can use more than one thread"},
     {NULL, NULL, 0, NULL},

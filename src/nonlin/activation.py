@@ -617,21 +617,25 @@ class Activation:
     def _moved_rows_form(
         self, ndim: int, hook: str, dtype: np.dtype
     ) -> tuple[int, Activation] | None:
-        """``(axis, self along the last axis)`` where ``self`` is one row operation with
-        compiled row loops (softmax and its kin) along another axis than the last of
-        ``ndim``-d input: moved there, it runs them (one copy in, one out), and gives
-        the same results along every axis."""
+        """``(axis, self along the last axis)`` where ``self`` is a row operation with
+        compiled row loops (softmax and its kin, or a chain of them and elementwise
+        stages) along another axis than the last of ``ndim``-d input: moved there, it
+        runs them (one copy in, one out), and gives the same results along every axis."""
         memo = self.__dict__.get("_moved_memo")
         if memo is None:
             memo = {}
             object.__setattr__(self, "_moved_memo", memo)
-        key = (ndim, hook, dtype)
+        key = (ndim, hook, dtype, kernels.enabled())  # (loops may be turned off and on)
         if key not in memo:
             found = None
             axis = _row_axis(self, ndim)
-            if axis is not None and axis != ndim - 1 and getattr(self, "axis", None) is not None:
-                form = self.replace(axis=-1)
-                if kernels.lookup_rows(form, hook, dtype) is not None:
+            if axis is not None and axis != ndim - 1:
+                form = _with_last_axis(self)
+                single = form is not self and kernels.lookup_rows(form, hook, dtype) is not None
+                chained = dtype in (np.float32, np.float64) and (
+                    kernels.lookup_row_chain(form, hook) is not None
+                )
+                if single or chained:
                     found = (axis, form)
             memo[key] = found
         return memo[key]
@@ -794,13 +798,21 @@ def _row_axis(act: Activation, ndim: int, resizing: bool = False) -> int | None:
 def _along_last_axis(act: Activation, ndim: int) -> Activation | None:
     """``act`` with every ``axis`` set to -1 when it works along the last axis
     (:func:`_row_axis`), so that the block engine can give it 2-d blocks of rows."""
-    from .chain import chain
-
     if _row_axis(act, ndim, resizing=True) != ndim - 1:
         return None
+    return _with_last_axis(act)
+
+
+def _with_last_axis(act: Activation) -> Activation:
+    """``act`` with every stage's ``axis`` set to -1 (``act`` itself where none is)."""
+    from .chain import chain
+
+    stages = list(act.iter_stages())
+    if all(getattr(stage, "axis", None) in (None, -1) for stage in stages):
+        return act
     return chain(
         stage if getattr(stage, "axis", None) in (None, -1) else stage.replace(axis=-1)
-        for stage in act.iter_stages()
+        for stage in stages
     )
 
 

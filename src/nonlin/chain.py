@@ -95,22 +95,10 @@ class Chain(Activation):
             value = getattr(stage, value_hook)(value, xp)
         return first
 
-    # The wide forms (a float32 result computed in float64, see Activation._f_wide):
-    # each stage's own wide form; the float64 values between stages carry a few float64
-    # ulp of error, which the one rounding to float32 at the end hides.
-    def _f_wide(self, x: Array, xp: Namespace) -> Array:
-        for stage in self.stages:
-            x = stage._f_wide(x, xp)
-        return x
-
-    def _derivatives_wide(self, x: Array, xp: Namespace) -> tuple[Array, Array, Array]:
-        return self._chained_derivatives(x, xp, "_derivatives_wide")
-
-    def _df_wide(self, x: Array, xp: Namespace) -> Array:
-        return self._chained_slope(x, xp, "_f_wide", "_df_wide")
-
-    def _d2f_wide(self, x: Array, xp: Namespace) -> Array:
-        return self._derivatives_wide(x, xp)[2]
+    # No wide forms (Activation._f_wide): a float32 chain is computed in float64 by
+    # each stage's exact formulas, and rounded once. The compiled chains (csrc/chain.h)
+    # run the stages' float64 loops, so both give the same values; the stages' wide
+    # forms would be cheaper on this path but no more accurate.
 
     def _vjp(self, x: Array, dy: Array, xp: Namespace) -> Array:
         inputs = []

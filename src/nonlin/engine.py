@@ -220,7 +220,7 @@ def evaluate_hook(
 
 
 def _compiled(
-    loop: kernels.Loop,
+    loop: kernels.Loop | kernels.ChainLoop,
     x: np.ndarray,
     out: np.ndarray | None,
     outputs: int,
@@ -305,6 +305,10 @@ def evaluate_rows(
     loop = kernels.lookup_rows(act, hook, x.dtype)
     if loop is not None:
         return _compiled_rows(act, hook, loop, x, xp, out, operands)
+    if x.size and x.dtype in (np.float32, np.float64):
+        segments = kernels.lookup_row_chain(act, hook)
+        if segments is not None:
+            return _compiled_row_chain(segments, hook, x, xp, out, operands)
     return _in_blocks(act, hook, x, xp, out, 1, operands, x.shape[-1], shape)[0]
 
 
@@ -341,6 +345,92 @@ def _compiled_rows(
         out[...] = result
         return out
     return result
+
+
+def _compiled_row_chain(
+    segments: tuple[kernels.RowChainSegment, ...],
+    hook: str,
+    x: np.ndarray,
+    xp: Any,
+    out: np.ndarray | None,
+    operands: Sequence[np.ndarray],
+) -> np.ndarray:
+    """Run a chain with row stages (``"tanh+norm:z"``) segment by segment on float64
+    blocks of whole rows (a float32 input widened a block at a time, the results
+    rounded once), so the values between the stages stay in cache."""
+    width = x.shape[-1]
+    rows = x.reshape(-1, width)
+    given = [a.reshape(-1, width) for a in operands]
+    result = np.empty(x.shape, x.dtype)
+    flat = result.reshape(-1, width)
+    step = max(ROW_BLOCK // width, 1)
+
+    def run(start: int, stop: int) -> None:
+        for low in range(start, stop, step):
+            high = min(low + step, stop)
+            block = rows[low:high].astype(np.float64, order="C")
+            other = given[0][low:high].astype(np.float64, order="C") if given else None
+            flat[low:high] = _row_chain_block(segments, hook, block, other, xp)
+
+    # The threads take shares of whole blocks (the loops release the GIL); a block
+    # too large for one core's cache (rows of over ROW_BLOCK values) is shared out
+    # by its loops instead.
+    threads = 1 if x.size < SMALL else get_threads()
+    if threads == 1:
+        run(0, rows.shape[0])
+    else:
+        _run_shared(run, rows.shape[0], threads, step)
+    if out is not None:
+        out[...] = result
+        return out
+    return result
+
+
+def _row_chain_block(
+    segments: tuple[kernels.RowChainSegment, ...],
+    hook: str,
+    x: np.ndarray,
+    v: np.ndarray | None,
+    xp: Any,
+) -> np.ndarray:
+    """``hook`` of the chain on one float64 block of rows, as nonlin.chain.Chain runs
+    it: f forward; the vjp's cotangent backward through each segment's input; the
+    jvp's tangent forward beside the values."""
+    threads = 1 if x.size < SMALL else get_threads()
+
+    def run(
+        segment: kernels.RowChainSegment,
+        loop: kernels.RowLoop | kernels.ChainLoop | None,
+        name: str,
+        values: np.ndarray,
+        tangent: np.ndarray | None = None,
+    ) -> np.ndarray:
+        more = () if tangent is None else (tangent,)
+        if isinstance(loop, kernels.RowLoop):
+            return _compiled_rows(segment.stage, name, loop, values, xp, None, more)
+        result = np.empty_like(values)
+        assert loop is not None  # (kernels.lookup_row_chain gives every loop it needs)
+        loop(values, *more, result, threads=threads)
+        return result
+
+    last = len(segments) - 1
+    if hook == "_f":
+        for position, segment in enumerate(segments):
+            x = run(segment, segment.hook if position == last else segment.f, "_f", x)
+        return x
+    assert v is not None
+    if hook == "_vjp":
+        inputs = [x]
+        for segment in segments[:-1]:
+            inputs.append(run(segment, segment.f, "_f", inputs[-1]))
+        for segment, values in zip(reversed(segments), reversed(inputs)):
+            v = run(segment, segment.hook, "_vjp", values, v)
+        return v
+    for position, segment in enumerate(segments):  # "_jvp"
+        v = run(segment, segment.hook, "_jvp", x, v)
+        if position < last:
+            x = run(segment, segment.f, "_f", x)
+    return v
 
 
 @lru_cache(maxsize=1024)

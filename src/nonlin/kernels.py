@@ -34,7 +34,9 @@ except ImportError:  # not built: the array-API path serves everything
     _kernels = None
 
 __all__ = [
+    "ChainLoop",
     "Loop",
+    "RowChainSegment",
     "RowLoop",
     "available",
     "build",
@@ -42,6 +44,7 @@ __all__ = [
     "enabled",
     "families",
     "lookup",
+    "lookup_row_chain",
     "lookup_rows",
     "set_enabled",
     "threaded",
@@ -65,6 +68,19 @@ class Loop(NamedTuple):
 
     def __call__(self, *arrays: np.ndarray, threads: int = 1) -> None:
         _kernels.run(self.family, self.hook, self.params, threads, *arrays)
+
+
+class ChainLoop(NamedTuple):
+    """A chain of compiled elementwise loops run a block at a time (csrc/chain.h):
+    ``run_chain(stages, hook, threads, *arrays)`` of the extension. It computes in
+    float64 whatever the arrays' dtypes: float32 input is widened, results are rounded
+    once."""
+
+    stages: tuple[tuple[int, tuple[float, ...]], ...]  # (family, params) of each stage
+    hook: int
+
+    def __call__(self, *arrays: np.ndarray, threads: int = 1) -> None:
+        _kernels.run_chain(self.stages, self.hook, threads, *arrays)
 
 
 def available() -> bool:
@@ -98,6 +114,7 @@ def set_enabled(flag: bool) -> None:
     _enabled = bool(flag)
     lookup.cache_clear()
     lookup_rows.cache_clear()
+    lookup_row_chain.cache_clear()
 
 
 @contextmanager
@@ -335,10 +352,13 @@ def lookup_rows(act: Any, hook: str, dtype: np.dtype) -> RowLoop | None:
 
 
 @lru_cache(maxsize=1024)
-def lookup(act: Any, hook: str, dtype: np.dtype) -> Loop | None:
-    """The compiled loop for ``hook`` of ``act`` on ``dtype`` arrays, or None."""
+def lookup(act: Any, hook: str, dtype: np.dtype) -> Loop | ChainLoop | None:
+    """The compiled loop for ``hook`` of ``act`` on ``dtype`` arrays, or None: a
+    :class:`ChainLoop` for a chain of activations that each have float64 loops."""
     if not enabled() or hook not in HOOKS or dtype not in _DTYPES:
         return None
+    if type(act).__module__ == "nonlin.chain":
+        return _lookup_chain(act, hook)
     resolve = RESOLVERS.get(getattr(type(act), "name", ""))
     if resolve is None or not type(act).__module__.startswith("nonlin.catalog."):
         return None  # a user's subclass may change the formula
@@ -358,3 +378,83 @@ def lookup(act: Any, hook: str, dtype: np.dtype) -> Loop | None:
     if count != len(params) or not flags[_DTYPES[dtype] - 2][hook_number]:
         return None
     return Loop(index, hook_number, params)
+
+
+# The hooks of a chain (csrc/chain.h): a chain's jvp is not its vjp (the stages run
+# the other way round).
+CHAIN_HOOKS = {"_f": 0, "_df": 1, "_d2f": 2, "_derivatives": 3, "_vjp": 4, "_jvp": 5}
+CHAIN_MAX = 16  # stages (NL_CHAIN_MAX)
+# Which float64 loops (f, f', f'', all three, vjp) each chain hook runs in every stage.
+_CHAIN_NEEDS = {0: (0,), 1: (0, 1), 2: (3,), 3: (3,), 4: (0, 4), 5: (0, 4)}
+
+
+def _lookup_chain(act: Any, hook: str) -> ChainLoop | None:
+    """A chain's loop: every stage's float64 family (a float32 chain is computed in
+    float64, as the array-API path computes it, and rounded once)."""
+    return _chain_loop(tuple(act.iter_stages()), hook)
+
+
+def _chain_loop(stages: tuple[Any, ...], hook: str) -> ChainLoop | None:
+    """The compiled loop of elementwise ``stages`` applied in turn (one or more)."""
+    if len(stages) > CHAIN_MAX:
+        return None
+    number = CHAIN_HOOKS[hook]
+    found = []
+    for stage in stages:
+        loop = lookup(stage, "_f", np.dtype(np.float64))
+        if not isinstance(loop, Loop):
+            return None
+        flags = _families_by_index()[loop.family]
+        if not all(flags[need] for need in _CHAIN_NEEDS[number]):
+            return None
+        found.append((loop.family, loop.params))
+    return ChainLoop(tuple(found), number)
+
+
+@lru_cache(maxsize=1)
+def _families_by_index() -> dict[int, tuple[bool, ...]]:
+    """A family's float64 hooks (f, f', f'', all three, vjp), by its index."""
+    return {index: float64 for index, _, _, float64 in _families().values()}
+
+
+class RowChainSegment(NamedTuple):
+    """A part of a chain along the last axis: one row stage (softmax, norm:*) with its
+    row loops, or a run of elementwise stages (``stage`` None) with a chain loop. ``f``
+    carries the values on to the next segment (None for the last one where ``hook``
+    does not need it)."""
+
+    stage: Any
+    f: RowLoop | ChainLoop | None
+    hook: RowLoop | ChainLoop
+
+
+@lru_cache(maxsize=1024)
+def lookup_row_chain(act: Any, hook: str) -> tuple[RowChainSegment, ...] | None:
+    """The compiled segments of a chain with row stages (``"tanh+norm:z"``, the
+    engine's rows form), all float64 loops, or None where one is missing: a float32
+    chain is computed in float64, as the array-API path computes it, and rounded once.
+    """
+    if not enabled() or hook not in ROW_HOOKS or type(act).__module__ != "nonlin.chain":
+        return None
+    wide = np.dtype(np.float64)
+    parts: list[tuple[Any, ...]] = []
+    for stage in act.iter_stages():
+        if stage.elementwise and getattr(stage, "axis", None) is None:
+            if parts and parts[-1][0] is None:
+                parts[-1] = (None, *parts[-1][1:], stage)
+            else:
+                parts.append((None, stage))
+        else:
+            parts.append((stage,))
+    segments = []
+    for position, part in enumerate(parts):
+        carries = position < len(parts) - 1
+        found: tuple[RowLoop | ChainLoop | None, ...]
+        if part[0] is None:
+            found = (_chain_loop(part[1:], "_f"), _chain_loop(part[1:], hook))
+        else:
+            found = (lookup_rows(part[0], "_f", wide), lookup_rows(part[0], hook, wide))
+        if found[1] is None or (carries and found[0] is None):
+            return None
+        segments.append(RowChainSegment(part[0], found[0] if carries else None, found[1]))
+    return tuple(segments)

@@ -24,6 +24,7 @@ Nothing here is imported by ``import nonlin``; peers are imported when measured.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import statistics
@@ -161,6 +162,38 @@ _JAX: dict[str, Callable[[Any], Kernel]] = {
     "standardize": _jax_nn("standardize"),
     "glu": _jax_nn("glu"),
 }
+
+
+def _naive_build(kernel: Kernel) -> Callable[[Any], Kernel]:
+    return lambda numpy: kernel
+
+
+# The naive NumPy formulas in the builders' shape (a function of the module).
+_NAIVE_BUILDS = {name: _naive_build(kernel) for name, kernel in _NAIVE.items()}
+
+
+def _spelled(table: dict[str, Callable[[Any], Kernel]], act: Any) -> Callable[[Any], Kernel] | None:
+    """How a peer spells ``act``: its own entry, or, for a chain, its stages' entries
+    applied in turn (the chain as the peer's users write it); None where it lacks one."""
+    canonical = str(act)
+    if canonical in table:
+        return table[canonical]
+    stages = [str(stage) for stage in act.iter_stages()]
+    if len(stages) < 2 or not all(stage in table for stage in stages):
+        return None
+    builds = [table[stage] for stage in stages]
+
+    def build(module: Any) -> Kernel:
+        kernels = [each(module) for each in builds]
+
+        def composed(x: Any) -> Any:
+            for kernel in kernels:
+                x = kernel(x)
+            return x
+
+        return composed
+
+    return build
 
 
 # --------------------------------------------------------------------------- one measurement
@@ -316,16 +349,17 @@ def measure(
         row.peak_extra_bytes = _peak_extra_bytes(ours)
     finally:
         engine.set_threads(before)
-    canonical = str(act)
+    naive, torch_build, jax_build = (
+        _spelled(table, act) for table in (_NAIVE_BUILDS, _TORCH, _JAX)
+    )
     for peer in peers:
         call: Callable[[], Any] | None = None
-        if peer == "numpy" and canonical in _NAIVE and mode == "forward":
-            naive = _NAIVE[canonical]
-            call = lambda naive=naive: naive(x)  # noqa: E731
-        elif peer == "torch" and canonical in _TORCH and _available("torch"):
-            call = _torch_call(_TORCH[canonical], mode, x, threads)
-        elif peer == "jax" and canonical in _JAX and _available("jax"):
-            call = _jax_call(_JAX[canonical], mode, x)
+        if peer == "numpy" and naive is not None and mode == "forward":
+            call = functools.partial(naive(np), x)
+        elif peer == "torch" and torch_build is not None and _available("torch"):
+            call = _torch_call(torch_build, mode, x, threads)
+        elif peer == "jax" and jax_build is not None and _available("jax"):
+            call = _jax_call(jax_build, mode, x)
         if call is None:
             row.ns_per_element[peer], row.spread[peer] = math.nan, math.nan
             continue

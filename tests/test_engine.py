@@ -8,6 +8,7 @@ import pytest
 
 import nonlin as nl
 from nonlin import engine, kernels
+from nonlin.chain import chain
 from nonlin.engine import BLOCK
 
 XP = array_api_compat.array_namespace(np.empty(0))
@@ -254,3 +255,62 @@ def test_the_wide_row_vjp_and_jvp_round_to_the_exact_forms_float32_results(spec)
                         want = getattr(act, exact)(wide, dy_wide, XP).astype(np.float32)
                         got = getattr(act, lean)(wide, dy_wide, XP).astype(np.float32)
                     np.testing.assert_array_equal(got, want, err_msg=f"{lean}, {scale}, {n}")
+
+
+# Activations with learned values: blocks of the first axis (engine.evaluate_leading).
+LEADING = [
+    ("prelu", (300, 7, 50)),
+    ("prelu(axis=-1)", (3, 40_000)),
+    ("prelu(axis=1)+tanh", (200, 9, 40)),
+    ("lgrelu(axis=-1)", (70, 1001)),
+    ("maxout(pieces=2, axis=-1)", (70, 1001)),
+    ("elu_learnable(log=True, init_std=0.1, axis=-1)", (70, 1001)),
+    ("swish_learnable(init=-0.5)", (70_001,)),
+    ("snake(axis=-1)", (2, 3, 4)),
+    ("pau(m=3, n=2, init='tanh', axis=-1)", (70, 1001)),
+    ("prelu(init=-0.5, axis=0)", (30, 4)),  # the first axis: the whole array at once
+]
+
+
+def _leading_calls(act, x, v):
+    return [act(x), act.grad(x), act.grad2(x), *act.derivatives(x), act.vjp(x, v), act.jvp(x, v)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("spec", "shape"), LEADING)
+def test_learnable_activations_in_blocks_of_the_first_axis_equal_one_plain_call(
+    spec, shape, dtype, threads, monkeypatch
+):
+    # fresh values of our own (nl.get may hand out one shared instance)
+    act = chain(
+        s.clone() if getattr(s, "learnable", False) else s for s in nl.get(spec).iter_stages()
+    )
+    rng = np.random.default_rng(11)
+    for stage in act.iter_stages():
+        if getattr(stage, "learnable", False):
+            units = None if stage.axis is None else shape[stage.axis]
+            params = stage.init_params(units, rng=rng)
+            stage.set_params({k: v + rng.standard_normal(np.shape(v)) for k, v in params.items()})
+    x = (rng.standard_normal(shape) * 4).astype(dtype)
+    x.flat[:4] = [0.0, -0.0, np.inf, np.nan][: x.size]
+    v = rng.standard_normal(shape).astype(dtype)
+    assert act._leading_blocks_ready(len(shape)) == ("axis=0" not in spec)
+    ours = _leading_calls(act, x, v)
+    out = np.full_like(x, np.nan)
+    assert act(x, out=out) is out
+    monkeypatch.setattr(type(act), "_leading_blocks_ready", lambda self, ndim: False)
+    with np.errstate(all="ignore"):
+        plain = _leading_calls(act, x, v)
+    for mine, theirs in zip(ours, plain, strict=True):
+        assert mine.dtype == dtype and mine.shape == shape
+        np.testing.assert_array_equal(mine, theirs)
+    np.testing.assert_array_equal(out, plain[0])
+
+
+def test_learnable_blocks_make_the_values_once_and_check_the_units_first():
+    act = nl.get("prelu(axis=-1)").clone()
+    x = np.ones((engine.SMALL, 3))
+    act(x)  # the first call makes one slope per unit, before any block runs
+    assert act.units == 3
+    with pytest.raises(nl.InputError, match="sized for 3 units"):
+        act(np.ones((engine.SMALL, 4)))

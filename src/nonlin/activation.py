@@ -543,6 +543,15 @@ class Activation:
                 if out is not None:
                     check_out(out, reference, x, result_shape)
                 return engine.evaluate_rows(rows, hook, x, _NUMPY_XP, out, given)
+            if self._leading_blocks_ready(x.ndim):
+                reference = Prepared(x, _NUMPY_XP, x.dtype)
+                given = ()
+                if operand is not None:
+                    given = (prepare_like(operand[0], reference, operand[1]),)
+                if out is not None:
+                    check_out(out, reference, x)
+                results = engine.evaluate_leading(self, hook, x, _NUMPY_XP, out, outputs, given)
+                return results if outputs > 1 else results[0]
         prepared = prepare(x)
         xp = prepared.xp
         self._check_input(prepared.x, xp)
@@ -586,6 +595,19 @@ class Activation:
             )
             object.__setattr__(self, "_engine_ready_memo", ready)
         return bool(ready)
+
+    def _leading_blocks_ready(self, ndim: int) -> bool:
+        """Whether :func:`engine.evaluate_leading` may run this activation on ``ndim``-d
+        input: built-in elementwise stages, some with learned values, each value set
+        along an axis other than the first (or shared), so that blocks of the first
+        axis see whole sets of them. Kept on the instance, per ``ndim``."""
+        memo = self.__dict__.get("_leading_memo")
+        if memo is None:
+            memo = {}
+            object.__setattr__(self, "_leading_memo", memo)
+        if ndim not in memo:
+            memo[ndim] = ndim >= 1 and _blocks_along_first_axis(self, ndim)
+        return bool(memo[ndim])
 
     def _rows_form(self, ndim: int) -> Activation | None:
         """:func:`_along_last_axis` of ``self`` for ``ndim``-d input, kept on the instance."""
@@ -793,6 +815,29 @@ def _row_axis(act: Activation, ndim: int, resizing: bool = False) -> int | None:
             return None
         found = axis % ndim
     return found
+
+
+def _blocks_along_first_axis(act: Activation, ndim: int) -> bool:
+    """See :meth:`Activation._leading_blocks_ready` (learnable stages only: the others
+    have the block engine or the row engine)."""
+    stages = list(act.iter_stages())
+    if not any(getattr(stage, "learnable", False) for stage in stages):
+        return False
+    for stage in stages:
+        plain = (
+            stage.elementwise
+            and _is_builtin(type(stage))
+            and not getattr(stage, "stochastic", False)  # its random stream is per call
+            and not stage.has_numeric_derivatives()
+        )
+        axis = getattr(stage, "axis", None)
+        if not plain or (axis is not None and not getattr(stage, "learnable", False)):
+            return False
+        if axis is not None and not (isinstance(axis, int) and -ndim <= axis < ndim):
+            return False  # (the path says what is wrong)
+        if axis is not None and axis % ndim == 0:
+            return False
+    return True
 
 
 def _along_last_axis(act: Activation, ndim: int) -> Activation | None:

@@ -29,7 +29,14 @@ import numpy as np
 
 from . import kernels
 
-__all__ = ["evaluate", "evaluate_hook", "evaluate_rows", "get_threads", "set_threads"]
+__all__ = [
+    "evaluate",
+    "evaluate_hook",
+    "evaluate_leading",
+    "evaluate_rows",
+    "get_threads",
+    "set_threads",
+]
 
 # Elements per block: 16384 float64 values are 128 KiB, so the input block and the few
 # temporaries of a formula stay within a core's L2 cache.
@@ -345,6 +352,59 @@ def _compiled_rows(
         out[...] = result
         return out
     return result
+
+
+def evaluate_leading(
+    act: Any,
+    hook: str,
+    x: np.ndarray,
+    xp: Any,
+    out: np.ndarray | None = None,
+    outputs: int = 1,
+    operands: Sequence[np.ndarray] = (),
+) -> tuple[np.ndarray, ...]:
+    """Run ``hook`` of elementwise activations with learned values (prelu, and chains
+    holding them) on float64 blocks of whole slices ``x[i]`` of the first axis, on a
+    few threads: each block carries the full set of values along its axis, and the
+    activation's own hooks run on it as the array-API path runs them on the whole
+    array in float64 (float32 widened a block at a time, rounded once).
+
+    ``act`` must pass :meth:`nonlin.activation.Activation._leading_blocks_ready`.
+    """
+    wide = np.dtype(np.float64)
+    stand_in = np.broadcast_to(wide.type(0), x.shape)
+    for stage in act.iter_stages():
+        if getattr(stage, "learnable", False):
+            stage._bound(stand_in, xp)  # first use: made now, not by racing threads
+    method = getattr(act, hook)
+    length = x.shape[0]
+    step = max(ROW_BLOCK // max(x.size // max(length, 1), 1), 1)
+    results = [np.empty(x.shape, x.dtype) for _ in range(outputs)]
+    direct = (
+        out is not None
+        and out.flags.c_contiguous
+        and not any(np.may_share_memory(out, a) for a in (x, *operands))
+    )
+    if out is not None and direct:
+        results[0] = out
+
+    def run(start: int, stop: int) -> None:
+        with np.errstate(all="ignore"):
+            for low in range(start, stop, step):
+                high = min(low + step, stop)
+                blocks = [a[low:high].astype(wide, copy=False) for a in (x, *operands)]
+                for target, value in zip(results, _as_tuple(method(*blocks, xp))):
+                    target[low:high] = value
+
+    threads = 1 if x.size < SMALL else get_threads()
+    if threads == 1 or length < 2:
+        run(0, length)
+    else:
+        _run_shared(run, length, threads, step)
+    if out is not None and not direct:
+        out[...] = results[0]
+        results[0] = out
+    return tuple(results)
 
 
 def _compiled_row_chain(

@@ -49,6 +49,8 @@ static const void *nl_pool_job = NULL;
 static nl_share_fn nl_pool_fn = NULL;
 static ptrdiff_t nl_pool_length = 0, nl_pool_share = 0;
 static long nl_pool_cores = 0; /* online when the module loaded */
+/* The generation each worker was started at: the jobs before it are not its own. */
+static unsigned long nl_pool_born[NL_MAX_THREADS + 1];
 
 static inline void nl_pool_pause(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -83,7 +85,9 @@ static unsigned long nl_pool_next(unsigned long seen, int64_t spin) {
 
 static void *nl_pool_worker(void *arg) {
     int id = (int)(intptr_t)arg;
-    unsigned long seen = 0;
+    /* Not 0: a worker started after fork() or to join a larger pool must not take the
+     * generation count's last value for a job of its own (its fields are stale). */
+    unsigned long seen = nl_pool_born[id];
     int worked = 0;
     for (;;) {
         /* Only a worker that had a share watches for the next job: one left out (a
@@ -132,6 +136,9 @@ static int nl_pool_grow(int wanted) {
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        /* (pthread_create orders this before the worker's first read) */
+        nl_pool_born[nl_pool_workers + 1] =
+            atomic_load_explicit(&nl_pool_generation, memory_order_relaxed);
         int failed = pthread_create(&thread, &attr, nl_pool_worker,
                                     (void *)(intptr_t)(nl_pool_workers + 1));
         pthread_attr_destroy(&attr);

@@ -110,3 +110,30 @@ def test_concurrent_parameter_variants_and_check():
     for acts, report in results:
         assert acts == serial[0]
         assert report.to_dict() == serial[1].to_dict()
+
+
+def test_forked_children_start_worker_threads_that_wait_for_their_own_job():
+    # A worker started after fork() used to take the parent's last job for a new one
+    # and run it on stale fields: the child crashed in more than half of the forks.
+    import os
+
+    import pytest
+
+    from nonlin import engine, kernels
+
+    if not kernels.threaded() or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+        pytest.skip("needs the extension's worker threads, fork() and two cores")
+    before = engine.get_threads()
+    engine.set_threads(2)
+    try:
+        x = np.random.default_rng(6).standard_normal(300_000).astype(np.float32)
+        for _ in range(20):
+            expected = nl.tanh(x)  # the parent's workers have just had a job
+            pid = os.fork()
+            if pid == 0:
+                ok = all(np.array_equal(nl.tanh(x), expected) for _ in range(3))
+                os._exit(0 if ok else 1)
+            _, status = os.waitpid(pid, 0)
+            assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    finally:
+        engine.set_threads(before)

@@ -15,6 +15,10 @@
  *     1 vjp, 2 jvp) over float32 or float64 arrays of one shape, rows along the last
  *     axis, shared out by rows; skipped (uint8, one per row) flags the rows left to
  *     the Python path, and run_rows returns how many there are.
+ * unit_families() -> {name: index}: the loops of activations with a learned value per
+ *     unit (units.c); run_units(index, hook, threads, a, outer, units, inner, *arrays)
+ *     runs one over float32 or float64 arrays seen as (outer, units, inner), a holding
+ *     units float64 values (hook 4: v * f', the inputs x and v).
  * run_chain(stages, hook, threads, *arrays): a chain of elementwise families
  *     (chain.h), stages a tuple of (index, params); hook 0 f, 1 f', 2 f'', 3 (f, f',
  *     f''), 4 vjp, 5 jvp; the inputs (x, and v for 4 and 5) of one dtype, the outputs
@@ -39,6 +43,7 @@ NL_TABLES(NL_DECLARE_BASE)
 static const nl_family *const nl_base_sources[] = {NL_TABLES(NL_LIST_BASE)};
 #define NL_SOURCES (sizeof(nl_base_sources) / sizeof(nl_base_sources[0]))
 extern const nl_row_family nl_row_families_base[];
+extern const nl_unit_family nl_unit_families_base[];
 
 #ifdef NL_HAVE_V3 /* setup.py compiled the family files for AVX2 + FMA as well */
 #define NL_DECLARE_V3(table) extern const nl_family table##_v3[];
@@ -46,6 +51,7 @@ extern const nl_row_family nl_row_families_base[];
 NL_TABLES(NL_DECLARE_V3)
 static const nl_family *const nl_v3_sources[] = {NL_TABLES(NL_LIST_V3)};
 extern const nl_row_family nl_row_families_v3[];
+extern const nl_unit_family nl_unit_families_v3[];
 #endif
 
 #define NL_MAX_FAMILIES 64
@@ -53,6 +59,8 @@ static const nl_family *nl_table[NL_MAX_FAMILIES];
 static int nl_count = 0;
 static const nl_row_family *nl_rows_table = nl_row_families_base;
 static int nl_rows_count = 0;
+static const nl_unit_family *nl_units_table = nl_unit_families_base;
+static int nl_units_count = 0;
 static const char *nl_build_name = "baseline";
 
 static int nl_cpu_has_v3(void) {
@@ -68,11 +76,13 @@ static int nl_cpu_has_v3(void) {
 static void nl_collect(int v3) {
     const nl_family *const *sources = nl_base_sources;
     nl_rows_table = nl_row_families_base;
+    nl_units_table = nl_unit_families_base;
     nl_build_name = "baseline";
 #ifdef NL_HAVE_V3
     if (v3) {
         sources = nl_v3_sources;
         nl_rows_table = nl_row_families_v3;
+        nl_units_table = nl_unit_families_v3;
         nl_build_name = "avx2+fma";
     }
 #else
@@ -83,6 +93,7 @@ static void nl_collect(int v3) {
         for (const nl_family *f = sources[s]; f->name != NULL; f++)
             if (nl_count < NL_MAX_FAMILIES) nl_table[nl_count++] = f;
     for (nl_rows_count = 0; nl_rows_table[nl_rows_count].name != NULL; nl_rows_count++) {}
+    for (nl_units_count = 0; nl_units_table[nl_units_count].name != NULL; nl_units_count++) {}
 }
 
 static PyObject *nl_build(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
@@ -507,6 +518,139 @@ static PyObject *nl_run_chain(PyObject *self, PyObject *const *args, Py_ssize_t 
     Py_RETURN_NONE;
 }
 
+static PyObject *nl_unit_families(PyObject *self, PyObject *unused) {
+    (void)self; (void)unused;
+    PyObject *table = PyDict_New();
+    if (table == NULL) return NULL;
+    for (int i = 0; i < nl_units_count; i++) {
+        PyObject *index = PyLong_FromLong(i);
+        if (index == NULL || PyDict_SetItemString(table, nl_units_table[i].name, index) < 0) {
+            Py_XDECREF(index);
+            Py_DECREF(table);
+            return NULL;
+        }
+        Py_DECREF(index);
+    }
+    return table;
+}
+
+/* One call of run_units(): value i of the arrays is at (i / inner / units, unit
+ * (i / inner) % units, i % inner) and takes a[unit]. */
+typedef struct {
+    nl_unit_loop loop;
+    const char *x, *v;
+    char *y[3];
+    ptrdiff_t itemsize, units, inner;
+    const double *a;
+} nl_unit_job;
+
+#define NL_UNIT_RUN 256 /* values per loop call where a run needs a buffer of a */
+
+static void nl_unit_share(const void *job_, ptrdiff_t start, ptrdiff_t stop) {
+    const nl_unit_job *job = job_;
+    const ptrdiff_t units = job->units, inner = job->inner, size = job->itemsize;
+    double buffer[NL_UNIT_RUN];
+    /* Units along the last axis (inner 1): a run follows a along a row; a short row's
+     * a is repeated through the buffer, so that a run may cross rows. Otherwise a run
+     * stays within one unit, the buffer holding its one value. */
+    ptrdiff_t period = 0;
+    if (inner == 1 && units <= NL_UNIT_RUN / 2) {
+        period = units * (NL_UNIT_RUN / units);
+        for (ptrdiff_t j = 0; j < period; j++) buffer[j] = job->a[j % units];
+    }
+    ptrdiff_t filled = -1; /* the unit the buffer holds (inner > 1) */
+    for (ptrdiff_t i = start; i < stop;) {
+        ptrdiff_t unit = (i / inner) % units, n;
+        const double *a;
+        if (inner == 1 && period) {
+            a = buffer + unit;
+            n = period - unit;
+        } else if (inner == 1) {
+            a = job->a + unit;
+            n = units - unit;
+        } else {
+            if (unit != filled) {
+                for (ptrdiff_t j = 0; j < NL_UNIT_RUN; j++) buffer[j] = job->a[unit];
+                filled = unit;
+            }
+            a = buffer;
+            n = inner - i % inner;
+            if (n > NL_UNIT_RUN) n = NL_UNIT_RUN;
+        }
+        if (n > stop - i) n = stop - i;
+        ptrdiff_t at = i * size;
+        job->loop(job->x + at, job->v != NULL ? job->v + at : NULL, job->y[0] + at,
+                  job->y[1] != NULL ? job->y[1] + at : NULL,
+                  job->y[2] != NULL ? job->y[2] + at : NULL, n, a);
+        i += n;
+    }
+}
+
+static PyObject *nl_run_units(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs < 9) {
+        PyErr_SetString(PyExc_TypeError,
+                        "run_units(index, hook, threads, a, outer, units, inner, *arrays)");
+        return NULL;
+    }
+    long index = PyLong_AsLong(args[0]);
+    long hook = PyLong_AsLong(args[1]);
+    long threads = PyLong_AsLong(args[2]);
+    Py_ssize_t outer = PyLong_AsSsize_t(args[4]);
+    Py_ssize_t units = PyLong_AsSsize_t(args[5]);
+    Py_ssize_t inner = PyLong_AsSsize_t(args[6]);
+    if (PyErr_Occurred()) return NULL;
+    if (index < 0 || index >= nl_units_count || hook < 0 || hook > 4 || threads < 1 ||
+        outer < 0 || units < 1 || inner < 1) {
+        PyErr_SetString(PyExc_ValueError, "no such unit kernel, or a bad layout");
+        return NULL;
+    }
+    Py_ssize_t inputs = hook == 4 ? 2 : 1;
+    Py_ssize_t want = inputs + (hook == 3 ? 3 : 1);
+    if (nargs - 7 != want) {
+        PyErr_Format(PyExc_TypeError, "this hook takes %zd arrays", want);
+        return NULL;
+    }
+    Py_buffer given, views[5];
+    if (PyObject_GetBuffer(args[3], &given, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return NULL;
+    int failed = given.format == NULL || strcmp(given.format, "d") != 0 ||
+                 given.len != units * (Py_ssize_t)sizeof(double);
+    if (failed)
+        PyErr_SetString(PyExc_TypeError, "a must be contiguous float64, one value per unit");
+    Py_ssize_t held = 0, length = outer * units * inner;
+    char kind = 0;
+    for (Py_ssize_t a = 0; a < want && !failed; a++) {
+        int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (a >= inputs ? PyBUF_WRITABLE : 0);
+        if (PyObject_GetBuffer(args[7 + a], &views[a], flags) < 0) { failed = 1; break; }
+        held++;
+        const char *format = views[a].format;
+        char k = (format != NULL && format[0] != '\0' && format[1] == '\0') ? format[0] : 0;
+        Py_ssize_t items = views[a].itemsize > 0 ? views[a].len / views[a].itemsize : -1;
+        if ((k != 'f' && k != 'd') || (kind && k != kind) || items != length) {
+            PyErr_SetString(PyExc_TypeError, "unit kernel arrays must be contiguous float32 "
+                                             "or float64 of outer * units * inner values");
+            failed = 1;
+        }
+        kind = k;
+    }
+    if (!failed && length > 0) {
+        const nl_unit_family *family = &nl_units_table[index];
+        nl_unit_job job = {kind == 'f' ? family->float32[hook] : family->float64[hook],
+                           views[0].buf, inputs == 2 ? views[1].buf : NULL,
+                           {views[inputs].buf, hook == 3 ? views[inputs + 1].buf : NULL,
+                            hook == 3 ? views[inputs + 2].buf : NULL},
+                           kind == 'f' ? 4 : 8, units, inner, given.buf};
+        Py_BEGIN_ALLOW_THREADS
+        nl_pool_run(nl_unit_share, &job, length,
+                    (int)(threads < NL_MAX_THREADS ? threads : NL_MAX_THREADS), NL_SHARE_ALIGN);
+        Py_END_ALLOW_THREADS
+    }
+    for (Py_ssize_t a = 0; a < held; a++) PyBuffer_Release(&views[a]);
+    PyBuffer_Release(&given);
+    if (failed) return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef nl_methods[] = {
     {"families", (PyCFunction)nl_families, METH_NOARGS,
      "families() -> {name: (index, nparams, float32 hooks, float64 hooks)}"},
@@ -519,6 +663,10 @@ static PyMethodDef nl_methods[] = {
      "row_families() -> {name: (index, nparams, float32 (f, vjp, jvp), float64 (...))}"},
     {"run_rows", (PyCFunction)(void (*)(void))nl_run_rows, METH_FASTCALL,
      "run_rows(index, hook, params, threads, x, [v,] y, skipped) -> rows left: a row loop"},
+    {"unit_families", (PyCFunction)nl_unit_families, METH_NOARGS,
+     "unit_families() -> {name: index}: activations with a learned value per unit"},
+    {"run_units", (PyCFunction)(void (*)(void))nl_run_units, METH_FASTCALL,
+     "run_units(index, hook, threads, a, outer, units, inner, *arrays): a unit loop"},
     {"run_chain", (PyCFunction)(void (*)(void))nl_run_chain, METH_FASTCALL,
      "run_chain(stages, hook, threads, *arrays): a chain of elementwise loops, a block "
      "at a time"},

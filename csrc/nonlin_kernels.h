@@ -269,6 +269,18 @@ typedef struct {
     nl_row_loops64 float64;
 } nl_row_family;
 
+/* Unit loops (csrc/units.c): an activation with a learned value per unit (prelu's
+ * slope), over n values of which value i takes a[i]; float32 computed in float64 and
+ * rounded once. v is the cotangent or tangent of hook 4 (NULL otherwise); y1 and y2
+ * are written by hook 3 alone. */
+typedef void (*nl_unit_loop)(const void *x, const void *v, void *y0, void *y1, void *y2,
+                             ptrdiff_t n, const double *a);
+
+typedef struct {
+    const char *name;
+    nl_unit_loop float32[5], float64[5]; /* f, f', f'', all three, v * f' */
+} nl_unit_family;
+
 /* Each source file's families, ended by an entry with a NULL name. A file names its
  * table plainly; the build it is compiled for adds _base or _v3 to the symbol. */
 #define NL_TABLES(X) X(nl_sigmoidal_families) X(nl_smooth_families) \
@@ -291,6 +303,8 @@ extern const nl_family nl_exponential_families[];
 extern const nl_family nl_piecewise_families[];
 #define nl_row_families NL_BUILD(nl_row_families)
 extern const nl_row_family nl_row_families[];
+#define nl_unit_families NL_BUILD(nl_unit_families)
+extern const nl_unit_family nl_unit_families[];
 #endif
 
 #endif

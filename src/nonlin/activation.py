@@ -543,7 +543,7 @@ class Activation:
                 if out is not None:
                     check_out(out, reference, x, result_shape)
                 return engine.evaluate_rows(rows, hook, x, _NUMPY_XP, out, given)
-            if self._leading_blocks_ready(x.ndim):
+            if self._leading_blocks_ready(x.ndim) or kernels.lookup_units(self, hook, x.dtype):
                 reference = Prepared(x, _NUMPY_XP, x.dtype)
                 given = ()
                 if operand is not None:

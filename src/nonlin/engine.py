@@ -227,7 +227,7 @@ def evaluate_hook(
 
 
 def _compiled(
-    loop: kernels.Loop | kernels.ChainLoop,
+    loop: kernels.Loop | kernels.ChainLoop | kernels.BoundUnitLoop,
     x: np.ndarray,
     out: np.ndarray | None,
     outputs: int,
@@ -248,7 +248,7 @@ def _compiled(
     results = [first] + [np.empty(x.shape, x.dtype) for _ in range(outputs - 1)]
     size = x.size
     threads = 1 if size < SMALL else get_threads()
-    if threads == 1 or kernels.threaded():
+    if threads == 1 or kernels.threaded() or not getattr(loop, "shareable", True):
         loop(*inputs, *results, threads=threads)  # buffers of any C-contiguous shape
     else:
         flat = [a.reshape(-1) for a in (*inputs, *results)]
@@ -376,6 +376,9 @@ def evaluate_leading(
     for stage in act.iter_stages():
         if getattr(stage, "learnable", False):
             stage._bound(stand_in, xp)  # first use: made now, not by racing threads
+    unit_loop = kernels.lookup_units(act, hook, x.dtype)
+    if unit_loop is not None:
+        return _compiled_units(unit_loop, act, x, out, outputs, operands)
     method = getattr(act, hook)
     length = x.shape[0]
     step = max(ROW_BLOCK // max(x.size // max(length, 1), 1), 1)
@@ -405,6 +408,29 @@ def evaluate_leading(
         out[...] = results[0]
         results[0] = out
     return tuple(results)
+
+
+def _compiled_units(
+    loop: kernels.UnitLoop,
+    act: Any,
+    x: np.ndarray,
+    out: np.ndarray | None,
+    outputs: int,
+    operands: Sequence[np.ndarray],
+) -> tuple[np.ndarray, ...]:
+    """Run a unit loop (prelu): ``x`` seen as ``(outer, units, inner)`` around the
+    activation's axis (one unit where its value is shared)."""
+    values = np.ascontiguousarray(act.params[loop.param], dtype=np.float64).reshape(-1)
+    if act.axis is None or x.ndim == 0:
+        outer, units, inner = 1, 1, x.size
+    else:
+        axis = act._axis_of(x.ndim)
+        outer, units = math.prod(x.shape[:axis]), x.shape[axis]
+        inner = math.prod(x.shape[axis + 1 :])
+    if x.size == 0:
+        results = tuple(np.empty(x.shape, x.dtype) for _ in range(outputs))
+        return results if out is None else (out, *results[1:])
+    return _compiled(loop.bind(values, outer, units, inner), x, out, outputs, operands)
 
 
 def _compiled_row_chain(

@@ -38,6 +38,7 @@ __all__ = [
     "Loop",
     "RowChainSegment",
     "RowLoop",
+    "UnitLoop",
     "available",
     "build",
     "disabled",
@@ -46,6 +47,7 @@ __all__ = [
     "lookup",
     "lookup_row_chain",
     "lookup_rows",
+    "lookup_units",
     "set_enabled",
     "threaded",
 ]
@@ -115,6 +117,7 @@ def set_enabled(flag: bool) -> None:
     lookup.cache_clear()
     lookup_rows.cache_clear()
     lookup_row_chain.cache_clear()
+    lookup_units.cache_clear()
 
 
 @contextmanager
@@ -458,3 +461,67 @@ def lookup_row_chain(act: Any, hook: str) -> tuple[RowChainSegment, ...] | None:
             return None
         segments.append(RowChainSegment(part[0], found[0] if carries else None, found[1]))
     return tuple(segments)
+
+
+# Activations with a learned value per unit that have unit loops (csrc/units.c), by
+# canonical name: the learned value each loop takes.
+UNIT_FAMILIES = {"prelu": "slope"}
+
+
+class UnitLoop(NamedTuple):
+    """One compiled unit loop: ``run_units(index, hook, threads, a, outer, units, inner,
+    *arrays)`` of the extension, for arrays seen as ``(outer, units, inner)`` with the
+    learned value ``a[unit]`` (see :meth:`bind`)."""
+
+    family: int
+    hook: int
+    param: str  # the learned value's name
+
+    def bind(self, values: np.ndarray, outer: int, units: int, inner: int) -> BoundUnitLoop:
+        """The loop for one layout and one set of float64 values (``units`` of them)."""
+        return BoundUnitLoop(self, values, outer, units, inner)
+
+
+class BoundUnitLoop(NamedTuple):
+    """A unit loop with its values and layout, called as a :class:`Loop` is."""
+
+    loop: UnitLoop
+    values: np.ndarray
+    outer: int
+    units: int
+    inner: int
+    # Shares of the flat arrays would lose the layout: only the extension's own
+    # threads may split the work (it knows where each unit begins).
+    shareable: bool = False
+
+    def __call__(self, *arrays: np.ndarray, threads: int = 1) -> None:
+        loop = self.loop
+        _kernels.run_units(
+            loop.family,
+            loop.hook,
+            threads,
+            self.values,
+            self.outer,
+            self.units,
+            self.inner,
+            *arrays,
+        )
+
+
+@lru_cache(maxsize=1024)
+def lookup_units(act: Any, hook: str, dtype: np.dtype) -> UnitLoop | None:
+    """The compiled unit loop for ``hook`` of a learnable ``act`` (prelu), or None."""
+    if not enabled() or hook not in HOOKS or dtype not in _DTYPES:
+        return None
+    if not type(act).__module__.startswith("nonlin.catalog."):
+        return None
+    name = getattr(type(act), "name", "")
+    index = _unit_families().get(name)
+    if name not in UNIT_FAMILIES or index is None:
+        return None
+    return UnitLoop(index, HOOKS[hook], UNIT_FAMILIES[name])
+
+
+@lru_cache(maxsize=1)
+def _unit_families() -> dict[str, int]:
+    return dict(_kernels.unit_families())

@@ -1,0 +1,89 @@
+/* Unit families: activations with a learned value per unit along an axis
+ * (nonlin.catalog.learnable), here prelu. The module (module.c) walks the array as
+ * (outer, units, inner) and hands each loop a run of values with the matching run of
+ * learned values, so a loop is one vectorised pass with a[i] beside x[i].
+ *
+ * The formulas are PReLU's (_fp, _dfp, _d2fp), operation for operation, in float64:
+ * float32 results are the path's bits (it computes in float64 and rounds once).
+ */
+#include "nonlin_kernels.h"
+
+/* f = x (x > 0) | a min(x, 0), 0 where a is 0 (not 0 * -inf); f' = 1 | a (x < 0) | at
+ * 0 whichever of 1 and a is smaller in magnitude; f'' = 0; NaN in, NaN out. */
+NL_INLINE void prelu_point(double x, double a, double *f, double *df, double *d2f, int want) {
+    if (want & NL_F) {
+        double nonpositive = x > 0 ? 0.0 : x;
+        double negative = a == 0 ? 0.0 : a * nonpositive;
+        double value = x > 0 ? x : negative;
+        *f = x != x ? x : value;
+    }
+    if (want & NL_DF) {
+        double slope = a + 0.0; /* as the path's a + zeros: -0.0 becomes +0.0 */
+        double size = slope < 0 ? -slope : slope;
+        double smaller = 1.0 <= size ? 1.0 : slope;
+        double value = x > 0 ? 1.0 : (x < 0 ? slope : smaller);
+        *df = x != x ? x : value;
+    }
+    if (want & NL_D2F) *d2f = x != x ? x : 0.0;
+}
+
+#define NL_UNIT_LOOPS(name, T, suffix)                                                   \
+    static void name##_f_##suffix(const void *xv, const void *vv, void *y0, void *y1,    \
+                                  void *y2, ptrdiff_t n, const double *a) {              \
+        const T *x = xv; T *y = y0; (void)vv; (void)y1; (void)y2;                        \
+        for (ptrdiff_t i = 0; i < n; i++) {                                              \
+            double f, d1, d2;                                                            \
+            name##_point((double)x[i], a[i], &f, &d1, &d2, NL_F);                        \
+            y[i] = (T)f;                                                                 \
+        }                                                                                \
+    }                                                                                    \
+    static void name##_df_##suffix(const void *xv, const void *vv, void *y0, void *y1,   \
+                                   void *y2, ptrdiff_t n, const double *a) {             \
+        const T *x = xv; T *y = y0; (void)vv; (void)y1; (void)y2;                        \
+        for (ptrdiff_t i = 0; i < n; i++) {                                              \
+            double f, d1, d2;                                                            \
+            name##_point((double)x[i], a[i], &f, &d1, &d2, NL_DF);                       \
+            y[i] = (T)d1;                                                                \
+        }                                                                                \
+    }                                                                                    \
+    static void name##_d2f_##suffix(const void *xv, const void *vv, void *y0, void *y1,  \
+                                    void *y2, ptrdiff_t n, const double *a) {            \
+        const T *x = xv; T *y = y0; (void)vv; (void)y1; (void)y2;                        \
+        for (ptrdiff_t i = 0; i < n; i++) {                                              \
+            double f, d1, d2;                                                            \
+            name##_point((double)x[i], a[i], &f, &d1, &d2, NL_D2F);                      \
+            y[i] = (T)d2;                                                                \
+        }                                                                                \
+    }                                                                                    \
+    static void name##_derivatives_##suffix(const void *xv, const void *vv, void *y0,    \
+                                            void *y1, void *y2, ptrdiff_t n,             \
+                                            const double *a) {                           \
+        const T *x = xv; T *yf = y0, *yd = y1, *yd2 = y2; (void)vv;                      \
+        for (ptrdiff_t i = 0; i < n; i++) {                                              \
+            double f, d1, d2;                                                            \
+            name##_point((double)x[i], a[i], &f, &d1, &d2, NL_F | NL_DF | NL_D2F);       \
+            yf[i] = (T)f; yd[i] = (T)d1; yd2[i] = (T)d2;                                 \
+        }                                                                                \
+    }                                                                                    \
+    static void name##_product_##suffix(const void *xv, const void *vv, void *y0,        \
+                                        void *y1, void *y2, ptrdiff_t n,                 \
+                                        const double *a) {                               \
+        const T *x = xv, *v = vv; T *y = y0; (void)y1; (void)y2;                         \
+        for (ptrdiff_t i = 0; i < n; i++) {                                              \
+            double f, d1, d2;                                                            \
+            name##_point((double)x[i], a[i], &f, &d1, &d2, NL_DF);                       \
+            y[i] = (T)((double)v[i] * d1);                                               \
+        }                                                                                \
+    }
+
+#define NL_UNIT_HOOKS(name, suffix)                                                      \
+    { name##_f_##suffix, name##_df_##suffix, name##_d2f_##suffix,                        \
+      name##_derivatives_##suffix, name##_product_##suffix }
+
+NL_UNIT_LOOPS(prelu, float, f32)
+NL_UNIT_LOOPS(prelu, double, f64)
+
+const nl_unit_family nl_unit_families[] = {
+    {"prelu", NL_UNIT_HOOKS(prelu, f32), NL_UNIT_HOOKS(prelu, f64)},
+    {NULL, {NULL, NULL, NULL, NULL, NULL}, {NULL, NULL, NULL, NULL, NULL}},
+};

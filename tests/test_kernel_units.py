@@ -1,0 +1,119 @@
+"""Compiled unit loops (csrc/units.c): prelu with one learned slope per unit.
+
+The loops see the array as (outer, units, inner) around the activation's axis; every
+hook gives the array-API path's bits, float32 and float64, signed zeros and NaN
+included, whatever the layout, the slopes and the thread count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nonlin as nl
+from nonlin import kernels
+
+pytestmark = pytest.mark.skipif(not kernels.available(), reason="the extension is not built")
+
+SPECIAL = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-300, -1e-300, 1.0, -1.0, 5e-324, -5e-324]
+# Slopes that each formula branch cares about: 0 and -0 (f is 0, not 0 * -inf), NaN,
+# above 1 (f' at 0 is the smaller of 1 and a), huge, subnormal.
+SLOPES = [0.0, -0.0, np.nan, 2.5, -1e300, 1e-310]
+
+LAYOUTS = [
+    ("prelu", (70_001,)),  # one shared slope
+    ("prelu(axis=-1)", (30_000, 3)),  # short rows: the slopes repeated through a buffer
+    ("prelu(axis=-1)", (500, 200)),  # long rows: the slopes read in place
+    ("prelu(axis=1)", (40, 7, 3, 50)),  # channels: a run per channel
+    ("prelu(axis=1)", (2, 9, 40_000)),
+    ("prelu(axis=0)", (13, 11)),
+    ("prelu(axis=-1)", (7,)),
+    ("prelu", ()),
+]
+
+
+def _prelu(spec: str, shape: tuple[int, ...], rng: np.random.Generator) -> nl.Activation:
+    act = nl.get(spec).clone()  # values of its own
+    units = 1 if act.axis is None else shape[act.axis]
+    slopes = rng.standard_normal(units) * 3
+    slopes[: len(SLOPES)] = SLOPES[:units]
+    act.set_params(slope=slopes if act.axis is not None else slopes[0])
+    return act
+
+
+def _calls(act: nl.Activation, x: np.ndarray, v: np.ndarray) -> list[np.ndarray]:
+    with np.errstate(all="ignore"):
+        return [
+            act(x),
+            act.grad(x),
+            act.grad2(x),
+            *act.derivatives(x),
+            act.vjp(x, v),
+            act.jvp(x, v),
+        ]
+
+
+@pytest.fixture(params=["default", "baseline"])
+def build(request):
+    from nonlin import _kernels  # type: ignore[attr-defined]
+
+    default = _kernels.build()
+    _kernels.build(default if request.param == "default" else "baseline")
+    yield
+    _kernels.build(default)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("spec", "shape"), LAYOUTS)
+def test_prelu_loops_give_the_array_api_paths_bits(spec, shape, dtype, threads, build):
+    rng = np.random.default_rng(len(shape))
+    act = _prelu(spec, shape, rng)
+    assert isinstance(kernels.lookup_units(act, "_f", np.dtype(dtype)), kernels.UnitLoop)
+    x = (rng.standard_normal(shape) * 5).astype(dtype)
+    if x.size > len(SPECIAL):
+        x.flat[: len(SPECIAL)] = np.array(SPECIAL).astype(dtype)
+    v = rng.standard_normal(shape).astype(dtype)
+    ours = _calls(act, x, v)
+    with kernels.disabled():
+        reference = _calls(act, x, v)
+    bits = np.uint32 if dtype == np.float32 else np.uint64
+    for mine, theirs in zip(ours, reference, strict=True):
+        assert mine.dtype == dtype and mine.shape == shape
+        same = (mine.view(bits) == theirs.view(bits)) | (np.isnan(mine) & np.isnan(theirs))
+        assert same.all(), (mine[~same][:5], theirs[~same][:5])
+
+
+def test_prelu_loops_write_into_out_and_in_place(threads):
+    act = _prelu("prelu(axis=1)", (300, 4, 100), np.random.default_rng(1))
+    x = np.random.default_rng(2).standard_normal((300, 4, 100)).astype(np.float32)
+    with kernels.disabled():
+        expected = act(x)
+    out = np.empty_like(x)
+    assert act(x, out=out) is out
+    np.testing.assert_array_equal(out, expected)
+    strided = np.empty((300, 4, 200), np.float32)[:, :, ::2]
+    np.testing.assert_array_equal(act(x, out=strided), expected)
+    np.testing.assert_array_equal(act(np.asfortranarray(x)), expected)
+    assert act(x, out=x) is x
+    np.testing.assert_array_equal(x, expected)
+
+
+def test_other_learnable_activations_have_no_unit_loops():
+    for spec in ["lgrelu", "elu_learnable", "maxout:3", "pau"]:
+        assert kernels.lookup_units(nl.get(spec), "_f", np.dtype(np.float64)) is None
+
+
+def test_a_bad_call_of_a_unit_loop_is_an_error():
+    from nonlin import _kernels  # type: ignore[attr-defined]
+
+    index = _kernels.unit_families()["prelu"]
+    x = np.zeros(6)
+    slopes = np.zeros(2)
+    with pytest.raises(ValueError, match="bad layout"):
+        _kernels.run_units(index, 0, 1, slopes, 3, 0, 1, x, x)
+    with pytest.raises(TypeError, match="one value per unit"):
+        _kernels.run_units(index, 0, 1, np.zeros(3), 3, 2, 1, x, x)
+    with pytest.raises(TypeError, match="outer \\* units \\* inner"):
+        _kernels.run_units(index, 0, 1, slopes, 2, 2, 1, x, x)
+    with pytest.raises(TypeError, match="this hook takes 4 arrays"):
+        _kernels.run_units(index, 3, 1, slopes, 3, 2, 1, x, x)

@@ -1,6 +1,6 @@
-/* Row families: softmax, log_softmax and softmin (f, vjp, jvp) and norm:mean,
- * norm:std, norm:z and standardize (f) along the last axis of float32 and float64
- * arrays (nonlin.catalog.normalizing). The float32 softmax family follows the wide
+/* Row families: softmax, log_softmax and softmin, norm:mean, norm:std, norm:z and
+ * standardize (f, vjp, jvp) along the last axis of float32 and float64 arrays
+ * (nonlin.catalog.normalizing). The float32 softmax family follows the wide
  * forms (computed in float64 and rounded once, on rows of finite values):
  *
  *   z = sign x (sign -1 for softmin), m = max z, d = z - m (exact: Sterbenz, or far
@@ -463,9 +463,9 @@ NL_ROWS(log_softmax_jvp, LOG_SOFTMAX_JVP, 1.0f)
 NL_ROWS(log_softmax_vjp, LOG_SOFTMAX_VJP, 1.0f)
 
 /* ------------------------------------------------------------------ norm:*
- * norm:mean, norm:std, norm:z and standardize: f (and norm:mean's vjp and jvp, below),
- * on rows of finite values (float32 and float64 alike in float64, the exact forms of
- * nonlin.catalog.normalizing._rows).
+ * norm:mean, norm:std, norm:z and standardize: f (and norm:mean's vjp and jvp, below;
+ * the others' have a section of their own), on rows of finite values (float32 and
+ * float64 alike in float64, the exact forms of nonlin.catalog.normalizing._rows).
  * The row is scaled by a power of two q near its largest magnitude (or near `floor`
  * where that is larger: eps, or sqrt(eps) for standardize), u = x / q, centred to
  * about an ulp of the result, c = u - mean(u) with the mean kept as q_m + q_lo, and
@@ -482,21 +482,31 @@ typedef enum { NORM_MEAN, NORM_STD, NORM_Z, STANDARDIZE } nl_norm_kind;
 
 NL_INLINE double nl_positive_or_one(double d) { return d > 0 ? d : 1.0; }
 
-/* c = u - mean(u) and *sigma = sqrt(mean(c^2)) (not for norm:mean). */
+/* The mean of what `sum` added up, n values, as q_m + *q_lo (normalizing._divide:
+ * the remainder of hi / n is exact). */
+NL_INLINE double nl_sum_mean(const nl_sum *sum, double n, double *q_lo) {
+    double low, hi = nl_sum_pair(sum, &low);
+    double q_m = hi / n, p_err, p = nl_two_product(q_m, n, &p_err);
+    *q_lo = (((hi - p) - p_err) + low) / n;
+    return q_m;
+}
+
+/* u - (q_m + q_lo) to about an ulp of the result: u - q_m keeps its rounding error
+ * (normalizing._centre). */
+NL_INLINE double nl_centred(double u, double q_m, double q_lo) {
+    double d_err, d = nl_two_sum(u, -q_m, &d_err);
+    return d + (d_err - q_lo);
+}
+
+/* c = u - mean(u) and *sigma = sqrt(mean(c^2)) (not for norm:mean); c may be u. */
 NL_INLINE void nl_norm_row(const double *u, double *c, ptrdiff_t width, nl_norm_kind kind,
                            double *sigma) {
     nl_sum total = {{0}, {0}}, squares = {{0}, {0}};
     ptrdiff_t i = 0;
     for (; i + NL_LANES <= width; i += NL_LANES) nl_sum_add_lanes(&total, u + i);
     for (; i < width; i++) nl_sum_add(&total, 0, u[i]);
-    double low, hi = nl_sum_pair(&total, &low);
-    /* the mean as q_m + q_lo: the remainder of hi / n is exact */
-    double n = (double)width, q_m = hi / n, p_err, p = nl_two_product(q_m, n, &p_err);
-    double q_lo = (((hi - p) - p_err) + low) / n;
-    for (i = 0; i < width; i++) {
-        double d_err, d = nl_two_sum(u[i], -q_m, &d_err);
-        c[i] = d + (d_err - q_lo);
-    }
+    double n = (double)width, q_lo, q_m = nl_sum_mean(&total, n, &q_lo);
+    for (i = 0; i < width; i++) c[i] = nl_centred(u[i], q_m, q_lo);
     if (kind == NORM_MEAN) return;
     i = 0;
     for (; i + NL_LANES <= width; i += NL_LANES) {
@@ -508,57 +518,210 @@ NL_INLINE void nl_norm_row(const double *u, double *c, ptrdiff_t width, nl_norm_
     *sigma = sqrt(nl_sum_total(&squares) / n);
 }
 
+/* The largest magnitude in a row of T (at least `floor`) as *biggest, and whether the
+ * row is all finite. Magnitudes compare as their bit patterns do (I a signed integer
+ * of T's size, I_MAX all its bits but the sign), and inf or NaN above every finite
+ * one: an integer maximum, which vectorises where selections between floats do not. */
+#define NL_NORM_SCAN(T, I, I_MAX, suffix)                                                \
+    NL_INLINE int nl_norm_scan_##suffix(const T *x, ptrdiff_t width, double floor,       \
+                                        double *biggest) {                               \
+        const T inf = (T)INFINITY;                                                       \
+        I top = 0, inf_bits;                                                             \
+        memcpy(&inf_bits, &inf, sizeof inf_bits);                                        \
+        for (ptrdiff_t i = 0; i < width; i++) {                                          \
+            I bits;                                                                      \
+            memcpy(&bits, x + i, sizeof bits);                                           \
+            bits &= I_MAX;                                                               \
+            top = bits > top ? bits : top;                                               \
+        }                                                                                \
+        T largest;                                                                       \
+        memcpy(&largest, &top, sizeof largest);                                          \
+        *biggest = (double)largest > floor ? (double)largest : floor;                    \
+        return top < inf_bits;                                                           \
+    }
+
 /* The norm rows of T arrays: x scaled into scratch (u), centred into scratch + width
  * (c), written back as T. */
 #define NL_NORM_ROWS(T, suffix)                                                          \
-    NL_INLINE void nl_norm_rows_##suffix(const T *x, T *y, ptrdiff_t rows, ptrdiff_t width,\
-                                         unsigned char *skipped, double *scratch,        \
-                                         nl_norm_kind kind, double eps, double floor) {  \
+    NL_INLINE void nl_norm_rows_##suffix(const T *x, T *y, ptrdiff_t rows,               \
+                                         ptrdiff_t width, unsigned char *skipped,        \
+                                         double *scratch, nl_norm_kind kind, double eps, \
+                                         double floor) {                                 \
         double *u = scratch, *c = scratch + width;                                       \
         for (ptrdiff_t r = 0; r < rows; r++) {                                           \
             const T *xr = x + r * width;                                                 \
             T *yr = y + r * width;                                                       \
-            T big[NL_LANES] = {0}, bad[NL_LANES] = {0};                                  \
-            ptrdiff_t i = 0;                                                             \
-            for (; i + NL_LANES <= width; i += NL_LANES)                                 \
-                for (int j = 0; j < NL_LANES; j++) {                                     \
-                    T a = xr[i + j] < 0 ? -xr[i + j] : xr[i + j];                        \
-                    big[j] = a > big[j] ? a : big[j];                                    \
-                    bad[j] += a * (T)0;                                                  \
-                }                                                                        \
-            for (; i < width; i++) {                                                     \
-                T a = xr[i] < 0 ? -xr[i] : xr[i];                                        \
-                big[0] = a > big[0] ? a : big[0];                                        \
-                bad[0] += a * (T)0;                                                      \
-            }                                                                            \
-            double biggest = floor;                                                      \
-            int finite = 1;                                                              \
-            for (int j = 0; j < NL_LANES; j++) {                                         \
-                biggest = big[j] > biggest ? big[j] : biggest;                           \
-                finite &= bad[j] == 0;                                                   \
-            }                                                                            \
-            if (!finite) {                                                               \
+            double biggest;                                                              \
+            if (!nl_norm_scan_##suffix(xr, width, floor, &biggest)) {                    \
                 skipped[r] = 1;                                                          \
                 continue;                                                                \
             }                                                                            \
             double q = nl_row_scale(biggest), q_inv = 1 / q, sigma = 0.0;                \
-            for (i = 0; i < width; i++) u[i] = (double)xr[i] * q_inv;                    \
+            for (ptrdiff_t i = 0; i < width; i++) u[i] = (double)xr[i] * q_inv;          \
             nl_norm_row(u, c, width, kind, &sigma);                                      \
             if (kind == NORM_MEAN) {                                                     \
-                for (i = 0; i < width; i++) yr[i] = (T)(c[i] * q);                       \
+                for (ptrdiff_t i = 0; i < width; i++) yr[i] = (T)(c[i] * q);             \
             } else if (kind == STANDARDIZE) {                                            \
-                double d = nl_positive_or_one(sqrt(sigma * sigma + (eps * q_inv) * q_inv)); \
-                for (i = 0; i < width; i++) yr[i] = (T)(c[i] / d);                       \
+                double shrunk = (eps * q_inv) * q_inv;                                   \
+                double d = nl_positive_or_one(sqrt(sigma * sigma + shrunk));             \
+                for (ptrdiff_t i = 0; i < width; i++) yr[i] = (T)(c[i] / d);             \
             } else {                                                                     \
                 double d = nl_positive_or_one(sigma + eps * q_inv);                      \
                 const double *top = kind == NORM_STD ? u : c;                            \
-                for (i = 0; i < width; i++) yr[i] = (T)(top[i] / d);                     \
+                for (ptrdiff_t i = 0; i < width; i++) yr[i] = (T)(top[i] / d);           \
             }                                                                            \
         }                                                                                \
     }
 
+/* ------------------------------------------------------------------ norm:* tangents
+ * The vjp and jvp of norm:std, norm:z and standardize (NormStd, NormZ, Standardize:
+ * _rescaled around _pullback and _pushforward), on rows of finite x and v. With
+ * u = x / q (q a power of two near max(|x|, floor)), c = u - mean(u), sigma =
+ * sqrt(mean(c^2)), w = v / p (p a power of two near the largest |v|), the scaled
+ * denominator D = sigma + eps / q (standardize: sqrt(sigma^2 + eps / q^2)), y = u / D
+ * (norm:std) or c / D, and r = c / sigma:
+ *
+ *   norm:std vjp      ((w - r mean(w y)) / (D q)) p
+ *   norm:std jvp      ((w - y mean(r w)) / (D q)) p
+ *   norm:z            ((centre(w) - y mean(r w)) / (D q)) p       (vjp = jvp)
+ *   standardize       ((centre(w) - y mean(y w)) / (D q)) p       (vjp = jvp)
+ *
+ * (sigma, D and D q of 0 taken as 1). Unlike f, these follow the path's float64
+ * arithmetic operation for operation, its sums included: a tangent entry is often a
+ * difference that cancels (J 1 = 0 for norm:z and standardize, and tied x make more
+ * entries cancel), and there the last bits of the sums decide even the float32
+ * result. The means of c (and of w) are _accurate_sum's TwoSum tree, the others
+ * NumPy's pairwise sum (np.mean along a contiguous row), so that float32 (the path's
+ * wide forms are its exact forms here) and float64 alike are the path's bits. */
+
+/* NumPy's pairwise_sum of a[0..n), as np.sum and np.mean add along a contiguous row:
+ * up to 128 values in 8 running lanes (and the rest in order), more halved at a
+ * multiple of 8. */
+static double nl_numpy_sum(const double *a, ptrdiff_t n) {
+    if (n < 8) {
+        double total = -0.0;
+        for (ptrdiff_t i = 0; i < n; i++) total += a[i];
+        return total;
+    }
+    if (n <= 128) {
+        double lanes[8];
+        for (int j = 0; j < 8; j++) lanes[j] = a[j];
+        ptrdiff_t i = 8;
+        for (; i < n - n % 8; i += 8)
+            for (int j = 0; j < 8; j++) lanes[j] += a[i + j];
+        double total = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) +
+                       ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+        for (; i < n; i++) total += a[i];
+        return total;
+    }
+    ptrdiff_t half = n / 2;
+    half -= half % 8;
+    return nl_numpy_sum(a, half) + nl_numpy_sum(a + half, n - half);
+}
+
+/* np.mean of a row: the reduction starts from +0, then divides by the count. */
+NL_INLINE double nl_numpy_mean(const double *a, ptrdiff_t n) {
+    return (0.0 + nl_numpy_sum(a, n)) / (double)n;
+}
+
+/* The mean of y[0..n) as q_m + *q_lo, by normalizing._accurate_sum (pairs i and
+ * i + half added by TwoSum, level by level, an odd count padded with a 0, the errors
+ * carried in lo) and _divide. y is overwritten, lo (n values) is scratch. */
+NL_INLINE double nl_path_mean(double *y, double *lo, ptrdiff_t n, double *q_lo) {
+    const double count = (double)n;
+    for (ptrdiff_t i = 0; i < n; i++) lo[i] = 0.0;
+    while (n > 1) {
+        ptrdiff_t half = (n + 1) / 2, pairs = n / 2;
+        for (ptrdiff_t i = 0; i < pairs; i++) {
+            double err;
+            y[i] = nl_two_sum(y[i], y[i + half], &err);
+            lo[i] = (lo[i] + lo[i + half]) + err;
+        }
+        if (n % 2) { /* the middle value and the padding, for the sign of zeros */
+            double err;
+            y[pairs] = nl_two_sum(y[pairs], 0.0, &err);
+            lo[pairs] = (lo[pairs] + 0.0) + err;
+        }
+        n = half;
+    }
+    double q_m = y[0] / count, p_err, p = nl_two_product_split(q_m, count, &p_err);
+    *q_lo = (((y[0] - p) - p_err) + lo[0]) / count;
+    return q_m;
+}
+
+/* The tangent rows of T arrays (pullback: norm:std's vjp, not its jvp). The scratch
+ * is a and b: w, then u, while its mean is taken (b the errors of the TwoSum tree),
+ * then c in a and in b each product whose mean the path takes. */
+#define NL_NORM_TANGENT_ROWS(T, suffix)                                                  \
+    NL_INLINE void nl_norm_tangent_rows_##suffix(                                        \
+        const T *x, const T *v, T *y, ptrdiff_t rows, ptrdiff_t width,                   \
+        unsigned char *skipped, double *scratch, nl_norm_kind kind, int pullback,        \
+        double eps, double floor) {                                                      \
+        double *a = scratch, *b = scratch + width;                                       \
+        for (ptrdiff_t r = 0; r < rows; r++) {                                           \
+            const T *xr = x + r * width, *vr = v + r * width;                            \
+            T *yr = y + r * width;                                                       \
+            double x_big, v_big;                                                         \
+            int finite = nl_norm_scan_##suffix(xr, width, floor, &x_big);                \
+            finite &= nl_norm_scan_##suffix(vr, width, 0.0, &v_big);                     \
+            if (!finite) {                                                               \
+                skipped[r] = 1;                                                          \
+                continue;                                                                \
+            }                                                                            \
+            double q = nl_row_scale(x_big), q_inv = 1 / q;                               \
+            double p = nl_row_scale(v_big), p_inv = 1 / p;                               \
+            double w_m = 0.0, w_lo = 0.0, x_m, x_lo;                                     \
+            if (kind != NORM_STD) {                                                      \
+                for (ptrdiff_t i = 0; i < width; i++) a[i] = (double)vr[i] * p_inv;      \
+                w_m = nl_path_mean(a, b, width, &w_lo);                                  \
+            }                                                                            \
+            for (ptrdiff_t i = 0; i < width; i++) a[i] = (double)xr[i] * q_inv;          \
+            x_m = nl_path_mean(a, b, width, &x_lo);                                      \
+            for (ptrdiff_t i = 0; i < width; i++) {                                      \
+                a[i] = nl_centred((double)xr[i] * q_inv, x_m, x_lo);                     \
+                b[i] = a[i] * a[i];                                                      \
+            }                                                                            \
+            double sigma = sqrt(nl_numpy_mean(b, width));                                \
+            double scaled = kind == STANDARDIZE                                          \
+                                ? sqrt(sigma * sigma + (eps * q_inv) * q_inv)            \
+                                : sigma + eps * q_inv;                                   \
+            double d = nl_positive_or_one(scaled), s = nl_positive_or_one(sigma);        \
+            double dq = nl_positive_or_one(scaled * q);                                  \
+            if (kind == NORM_STD && pullback) {                                          \
+                for (ptrdiff_t i = 0; i < width; i++)                                    \
+                    b[i] = ((double)vr[i] * p_inv) * (((double)xr[i] * q_inv) / d);      \
+                double m = nl_numpy_mean(b, width);                                      \
+                for (ptrdiff_t i = 0; i < width; i++) {                                  \
+                    double w = (double)vr[i] * p_inv;                                    \
+                    yr[i] = (T)(((w - (a[i] / s) * m) / dq) * p);                        \
+                }                                                                        \
+                continue;                                                                \
+            }                                                                            \
+            /* the mean of r w, or of y w for standardize */                             \
+            const double under = kind == STANDARDIZE ? d : s;                            \
+            for (ptrdiff_t i = 0; i < width; i++)                                        \
+                b[i] = (a[i] / under) * ((double)vr[i] * p_inv);                         \
+            double m = nl_numpy_mean(b, width);                                          \
+            if (kind == NORM_STD) {                                                      \
+                for (ptrdiff_t i = 0; i < width; i++) {                                  \
+                    double w = (double)vr[i] * p_inv, u = (double)xr[i] * q_inv;         \
+                    yr[i] = (T)(((w - (u / d) * m) / dq) * p);                           \
+                }                                                                        \
+                continue;                                                                \
+            }                                                                            \
+            for (ptrdiff_t i = 0; i < width; i++) {                                      \
+                double w = nl_centred((double)vr[i] * p_inv, w_m, w_lo);                 \
+                yr[i] = (T)(((w - (a[i] / d) * m) / dq) * p);                            \
+            }                                                                            \
+        }                                                                                \
+    }
+
+NL_NORM_SCAN(float, int32_t, INT32_MAX, float32)
+NL_NORM_SCAN(double, int64_t, INT64_MAX, float64)
 NL_NORM_ROWS(float, float32)
 NL_NORM_ROWS(double, float64)
+NL_NORM_TANGENT_ROWS(float, float32)
+NL_NORM_TANGENT_ROWS(double, float64)
 
 /* eps is the family's one parameter (none for norm:mean); the floor of the scale is
  * eps, or sqrt(eps) for standardize (as the Python path's _rows). */
@@ -602,6 +765,29 @@ NL_NORM_FAMILY(norm_std, NORM_STD)
 NL_NORM_FAMILY(norm_z, NORM_Z)
 NL_NORM_FAMILY(standardize, STANDARDIZE)
 
+/* The vjp (pullback 1) and jvp of norm:std, norm:z and standardize, eps and the
+ * floor of the scale as for f. */
+#define NL_NORM_TANGENT(name, kind, pullback)                                            \
+    static void name##_f32(const float *x, const float *v, float *y, ptrdiff_t rows,     \
+                           ptrdiff_t width, unsigned char *skipped, double *scratch,     \
+                           const nl_params *P) {                                         \
+        double eps = P->p[0], floor = kind == STANDARDIZE ? sqrt(eps) : eps;             \
+        nl_norm_tangent_rows_float32(x, v, y, rows, width, skipped, scratch, kind,       \
+                                     pullback, eps, floor);                              \
+    }                                                                                    \
+    static void name##_f64(const double *x, const double *v, double *y, ptrdiff_t rows,  \
+                           ptrdiff_t width, unsigned char *skipped, double *scratch,     \
+                           const nl_params *P) {                                         \
+        double eps = P->p[0], floor = kind == STANDARDIZE ? sqrt(eps) : eps;             \
+        nl_norm_tangent_rows_float64(x, v, y, rows, width, skipped, scratch, kind,       \
+                                     pullback, eps, floor);                              \
+    }
+
+NL_NORM_TANGENT(norm_std_vjp, NORM_STD, 1)
+NL_NORM_TANGENT(norm_std_jvp, NORM_STD, 0)
+NL_NORM_TANGENT(norm_z_tangent, NORM_Z, 1) /* the Jacobian is symmetric: one loop */
+NL_NORM_TANGENT(standardize_tangent, STANDARDIZE, 1)
+
 const nl_row_family nl_row_families[] = {
     {"softmax", 0, {softmax_f, softmax_jvp, softmax_jvp},
      {softmax_f64, softmax_jvp64, softmax_jvp64}},
@@ -611,8 +797,12 @@ const nl_row_family nl_row_families[] = {
      {log_softmax_f64, log_softmax_vjp64, log_softmax_jvp64}},
     {"norm:mean", 0, {norm_mean_f32, norm_mean_tangent_f32, norm_mean_tangent_f32},
      {norm_mean_f64, norm_mean_tangent_f64, norm_mean_tangent_f64}},
-    {"norm:std", 1, {norm_std_f32, NULL, NULL}, {norm_std_f64, NULL, NULL}},
-    {"norm:z", 1, {norm_z_f32, NULL, NULL}, {norm_z_f64, NULL, NULL}},
-    {"standardize", 1, {standardize_f32, NULL, NULL}, {standardize_f64, NULL, NULL}},
+    {"norm:std", 1, {norm_std_f32, norm_std_vjp_f32, norm_std_jvp_f32},
+     {norm_std_f64, norm_std_vjp_f64, norm_std_jvp_f64}},
+    {"norm:z", 1, {norm_z_f32, norm_z_tangent_f32, norm_z_tangent_f32},
+     {norm_z_f64, norm_z_tangent_f64, norm_z_tangent_f64}},
+    {"standardize", 1,
+     {standardize_f32, standardize_tangent_f32, standardize_tangent_f32},
+     {standardize_f64, standardize_tangent_f64, standardize_tangent_f64}},
     {NULL, 0, {NULL, NULL, NULL}, {NULL, NULL, NULL}},
 };

@@ -234,7 +234,7 @@ def test_a_bad_call_of_the_chain_loop_is_an_error():
         _kernels.run_chain(loop.stages, 0, 1, x, np.zeros(4, dtype=np.int64))
 
 
-# Chains with row stages (softmax and its kin, norm:mean), run a segment at a time on
+# Chains with row stages (softmax and its kin, norm:*), run a segment at a time on
 # float64 blocks of rows (nonlin.engine._compiled_row_chain).
 ROW_CHAINS = [
     "tanh+softmax",
@@ -242,6 +242,9 @@ ROW_CHAINS = [
     "elu+log_softmax+sigmoid",
     "relu+softmin+norm:mean+gelu",
     "softmax+log_softmax",
+    "tanh+norm:z",
+    "norm:std(eps=0.0)+gelu",
+    "elu+standardize+sigmoid",
 ]
 ROW_HOOKS = ["_f", "_vjp", "_jvp"]
 

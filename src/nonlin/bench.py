@@ -133,6 +133,8 @@ _TORCH: dict[str, Callable[[Any], Kernel]] = {
     "softmax": _torch_functional("softmax", dim=-1),
     "log_softmax": _torch_functional("log_softmax", dim=-1),
     "softmin": _torch_functional("softmin", dim=-1),
+    # nonlin's prelu shares one slope by default, as torch's num_parameters=1
+    "prelu": lambda torch: lambda x: torch.nn.functional.prelu(x, x.new_full((1,), 0.25)),
 }
 
 _JAX: dict[str, Callable[[Any], Kernel]] = {
@@ -161,6 +163,8 @@ _JAX: dict[str, Callable[[Any], Kernel]] = {
     "log_softmax": _jax_nn("log_softmax"),
     "standardize": _jax_nn("standardize"),
     "glu": _jax_nn("glu"),
+    # jax.nn has no prelu: the formula as a JAX user writes it, one shared slope
+    "prelu": lambda jax: lambda x: jax.numpy.where(x > 0, x, 0.25 * x),
 }
 
 

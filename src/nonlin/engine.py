@@ -372,10 +372,11 @@ def evaluate_leading(
     ``act`` must pass :meth:`nonlin.activation.Activation._leading_blocks_ready`.
     """
     wide = np.dtype(np.float64)
-    stand_in = np.broadcast_to(wide.type(0), x.shape)
     for stage in act.iter_stages():
         if getattr(stage, "learnable", False):
-            stage._bound(stand_in, xp)  # first use: made now, not by racing threads
+            if not stage._store:  # first use: made now, not by racing threads
+                stage._bound(np.broadcast_to(wide.type(0), x.shape), xp)
+            stage._check_input(x, xp)
     unit_loop = kernels.lookup_units(act, hook, x.dtype)
     if unit_loop is not None:
         return _compiled_units(unit_loop, act, x, out, outputs, operands)

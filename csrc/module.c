@@ -18,7 +18,8 @@
  * unit_families() -> {name: index}: the loops of activations with a learned value per
  *     unit (units.c); run_units(index, hook, threads, a, outer, units, inner, *arrays)
  *     runs one over float32 or float64 arrays seen as (outer, units, inner), a holding
- *     units float64 values (hook 4: v * f', the inputs x and v).
+ *     the family's float64 values per unit, one row of units each (hook 4: v * f', the
+ *     inputs x and v).
  * run_chain(stages, hook, threads, *arrays): a chain of elementwise families
  *     (chain.h), stages a tuple of (index, params); hook 0 f, 1 f', 2 f'', 3 (f, f',
  *     f''), 4 vjp, 5 jvp; the inputs (x, and v for 4 and 5) of one dtype, the outputs
@@ -535,13 +536,13 @@ static PyObject *nl_unit_families(PyObject *self, PyObject *unused) {
 }
 
 /* One call of run_units(): value i of the arrays is at (i / inner / units, unit
- * (i / inner) % units, i % inner) and takes a[unit]. */
+ * (i / inner) % units, i % inner) and takes a[unit] (and b[unit]). */
 typedef struct {
     nl_unit_loop loop;
     const char *x, *v;
     char *y[3];
     ptrdiff_t itemsize, units, inner;
-    const double *a;
+    const double *a, *b; /* b is a where the family has one value per unit */
 } nl_unit_job;
 
 #define NL_UNIT_RUN 256 /* values per loop call where a run needs a buffer of a */
@@ -549,31 +550,40 @@ typedef struct {
 static void nl_unit_share(const void *job_, ptrdiff_t start, ptrdiff_t stop) {
     const nl_unit_job *job = job_;
     const ptrdiff_t units = job->units, inner = job->inner, size = job->itemsize;
-    double buffer[NL_UNIT_RUN];
+    double a_run[NL_UNIT_RUN], b_run[NL_UNIT_RUN];
     /* Units along the last axis (inner 1): a run follows a along a row; a short row's
-     * a is repeated through the buffer, so that a run may cross rows. Otherwise a run
-     * stays within one unit, the buffer holding its one value. */
+     * values are repeated through the buffers, so that a run may cross rows. Otherwise
+     * a run stays within one unit, the buffers holding its values. */
     ptrdiff_t period = 0;
     if (inner == 1 && units <= NL_UNIT_RUN / 2) {
         period = units * (NL_UNIT_RUN / units);
-        for (ptrdiff_t j = 0; j < period; j++) buffer[j] = job->a[j % units];
+        for (ptrdiff_t j = 0; j < period; j++) {
+            a_run[j] = job->a[j % units];
+            b_run[j] = job->b[j % units];
+        }
     }
-    ptrdiff_t filled = -1; /* the unit the buffer holds (inner > 1) */
+    ptrdiff_t filled = -1; /* the unit the buffers hold (inner > 1) */
     for (ptrdiff_t i = start; i < stop;) {
         ptrdiff_t unit = (i / inner) % units, n;
-        const double *a;
+        const double *a, *b;
         if (inner == 1 && period) {
-            a = buffer + unit;
+            a = a_run + unit;
+            b = b_run + unit;
             n = period - unit;
         } else if (inner == 1) {
             a = job->a + unit;
+            b = job->b + unit;
             n = units - unit;
         } else {
             if (unit != filled) {
-                for (ptrdiff_t j = 0; j < NL_UNIT_RUN; j++) buffer[j] = job->a[unit];
+                for (ptrdiff_t j = 0; j < NL_UNIT_RUN; j++) {
+                    a_run[j] = job->a[unit];
+                    b_run[j] = job->b[unit];
+                }
                 filled = unit;
             }
-            a = buffer;
+            a = a_run;
+            b = b_run;
             n = inner - i % inner;
             if (n > NL_UNIT_RUN) n = NL_UNIT_RUN;
         }
@@ -581,7 +591,7 @@ static void nl_unit_share(const void *job_, ptrdiff_t start, ptrdiff_t stop) {
         ptrdiff_t at = i * size;
         job->loop(job->x + at, job->v != NULL ? job->v + at : NULL, job->y[0] + at,
                   job->y[1] != NULL ? job->y[1] + at : NULL,
-                  job->y[2] != NULL ? job->y[2] + at : NULL, n, a);
+                  job->y[2] != NULL ? job->y[2] + at : NULL, n, a, b);
         i += n;
     }
 }
@@ -613,10 +623,13 @@ static PyObject *nl_run_units(PyObject *self, PyObject *const *args, Py_ssize_t 
     }
     Py_buffer given, views[5];
     if (PyObject_GetBuffer(args[3], &given, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return NULL;
+    const nl_unit_family *family = &nl_units_table[index];
     int failed = given.format == NULL || strcmp(given.format, "d") != 0 ||
-                 given.len != units * (Py_ssize_t)sizeof(double);
+                 given.len != family->values * units * (Py_ssize_t)sizeof(double);
     if (failed)
-        PyErr_SetString(PyExc_TypeError, "a must be contiguous float64, one value per unit");
+        PyErr_Format(PyExc_TypeError,
+                     "a must be contiguous float64, %d value(s) per unit (one row each)",
+                     family->values);
     Py_ssize_t held = 0, length = outer * units * inner;
     char kind = 0;
     for (Py_ssize_t a = 0; a < want && !failed; a++) {
@@ -634,12 +647,12 @@ static PyObject *nl_run_units(PyObject *self, PyObject *const *args, Py_ssize_t 
         kind = k;
     }
     if (!failed && length > 0) {
-        const nl_unit_family *family = &nl_units_table[index];
+        const double *a = given.buf, *b = family->values == 2 ? a + units : a;
         nl_unit_job job = {kind == 'f' ? family->float32[hook] : family->float64[hook],
                            views[0].buf, inputs == 2 ? views[1].buf : NULL,
                            {views[inputs].buf, hook == 3 ? views[inputs + 1].buf : NULL,
                             hook == 3 ? views[inputs + 2].buf : NULL},
-                           kind == 'f' ? 4 : 8, units, inner, given.buf};
+                           kind == 'f' ? 4 : 8, units, inner, a, b};
         Py_BEGIN_ALLOW_THREADS
         nl_pool_run(nl_unit_share, &job, length,
                     (int)(threads < NL_MAX_THREADS ? threads : NL_MAX_THREADS), NL_SHARE_ALIGN);

@@ -269,15 +269,16 @@ typedef struct {
     nl_row_loops64 float64;
 } nl_row_family;
 
-/* Unit loops (csrc/units.c): an activation with a learned value per unit (prelu's
- * slope), over n values of which value i takes a[i]; float32 computed in float64 and
- * rounded once. v is the cotangent or tangent of hook 4 (NULL otherwise); y1 and y2
- * are written by hook 3 alone. */
+/* Unit loops (csrc/units.c): an activation with learned values per unit (prelu's
+ * slope; lgrelu's two), over n values of which value i takes a[i] (and b[i]); float32
+ * computed in float64 and rounded once. v is the cotangent or tangent of hook 4 (NULL
+ * otherwise); y1 and y2 are written by hook 3 alone. */
 typedef void (*nl_unit_loop)(const void *x, const void *v, void *y0, void *y1, void *y2,
-                             ptrdiff_t n, const double *a);
+                             ptrdiff_t n, const double *a, const double *b);
 
 typedef struct {
     const char *name;
+    int values;                          /* learned values per unit: 1 (a) or 2 (a, b) */
     nl_unit_loop float32[5], float64[5]; /* f, f', f'', all three, v * f' */
 } nl_unit_family;
 

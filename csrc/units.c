@@ -1,5 +1,7 @@
-/* Unit families: activations with a learned value per unit along an axis
- * (nonlin.catalog.learnable), here prelu. The module (module.c) walks the array as
+/* Unit families: activations with learned values per unit along an axis
+ * (nonlin.catalog.learnable): prelu (its slope a) and lgrelu (its two slopes, a =
+ * e^gain and b = e^leak, which the module takes from NumPy's exp as the path does).
+ * The module (module.c) walks the array as
  * (outer, units, inner) and hands each loop a run of values with the matching run of
  * learned values, so a loop is one vectorised pass with a[i] beside x[i].
  *
@@ -10,7 +12,9 @@
 
 /* f = x (x > 0) | a min(x, 0), 0 where a is 0 (not 0 * -inf); f' = 1 | a (x < 0) | at
  * 0 whichever of 1 and a is smaller in magnitude; f'' = 0; NaN in, NaN out. */
-NL_INLINE void prelu_point(double x, double a, double *f, double *df, double *d2f, int want) {
+NL_INLINE void prelu_point(double x, double a, double b, double *f, double *df,
+                           double *d2f, int want) {
+    (void)b;
     if (want & NL_F) {
         double nonpositive = x > 0 ? 0.0 : x;
         double negative = a == 0 ? 0.0 : a * nonpositive;
@@ -27,63 +31,83 @@ NL_INLINE void prelu_point(double x, double a, double *f, double *df, double *d2
     if (want & NL_D2F) *d2f = x != x ? x : 0.0;
 }
 
-#define NL_UNIT_LOOPS(name, T, suffix)                                                   \
-    static void name##_f_##suffix(const void *xv, const void *vv, void *y0, void *y1,    \
-                                  void *y2, ptrdiff_t n, const double *a) {              \
-        const T *x = xv; T *y = y0; (void)vv; (void)y1; (void)y2;                        \
-        for (ptrdiff_t i = 0; i < n; i++) {                                              \
-            double f, d1, d2;                                                            \
-            name##_point((double)x[i], a[i], &f, &d1, &d2, NL_F);                        \
-            y[i] = (T)f;                                                                 \
-        }                                                                                \
-    }                                                                                    \
-    static void name##_df_##suffix(const void *xv, const void *vv, void *y0, void *y1,   \
-                                   void *y2, ptrdiff_t n, const double *a) {             \
-        const T *x = xv; T *y = y0; (void)vv; (void)y1; (void)y2;                        \
-        for (ptrdiff_t i = 0; i < n; i++) {                                              \
-            double f, d1, d2;                                                            \
-            name##_point((double)x[i], a[i], &f, &d1, &d2, NL_DF);                       \
-            y[i] = (T)d1;                                                                \
-        }                                                                                \
-    }                                                                                    \
-    static void name##_d2f_##suffix(const void *xv, const void *vv, void *y0, void *y1,  \
-                                    void *y2, ptrdiff_t n, const double *a) {            \
-        const T *x = xv; T *y = y0; (void)vv; (void)y1; (void)y2;                        \
-        for (ptrdiff_t i = 0; i < n; i++) {                                              \
-            double f, d1, d2;                                                            \
-            name##_point((double)x[i], a[i], &f, &d1, &d2, NL_D2F);                      \
-            y[i] = (T)d2;                                                                \
-        }                                                                                \
-    }                                                                                    \
-    static void name##_derivatives_##suffix(const void *xv, const void *vv, void *y0,    \
-                                            void *y1, void *y2, ptrdiff_t n,             \
-                                            const double *a) {                           \
-        const T *x = xv; T *yf = y0, *yd = y1, *yd2 = y2; (void)vv;                      \
-        for (ptrdiff_t i = 0; i < n; i++) {                                              \
-            double f, d1, d2;                                                            \
-            name##_point((double)x[i], a[i], &f, &d1, &d2, NL_F | NL_DF | NL_D2F);       \
-            yf[i] = (T)f; yd[i] = (T)d1; yd2[i] = (T)d2;                                 \
-        }                                                                                \
-    }                                                                                    \
-    static void name##_product_##suffix(const void *xv, const void *vv, void *y0,        \
-                                        void *y1, void *y2, ptrdiff_t n,                 \
-                                        const double *a) {                               \
-        const T *x = xv, *v = vv; T *y = y0; (void)y1; (void)y2;                         \
-        for (ptrdiff_t i = 0; i < n; i++) {                                              \
-            double f, d1, d2;                                                            \
-            name##_point((double)x[i], a[i], &f, &d1, &d2, NL_DF);                       \
-            y[i] = (T)((double)v[i] * d1);                                               \
-        }                                                                                \
+#define NL_UNIT_LOOPS(name, T, suffix)                                                  \
+    static void name##_f_##suffix(const void *xv, const void *vv, void *y0, void *y1,   \
+                                  void *y2, ptrdiff_t n, const double *a,               \
+                                  const double *b) {                                    \
+        const T *x = xv; T *y = y0; (void)vv; (void)y1; (void)y2;                       \
+        for (ptrdiff_t i = 0; i < n; i++) {                                             \
+            double f, d1, d2;                                                           \
+            name##_point((double)x[i], a[i], b[i], &f, &d1, &d2, NL_F);                 \
+            y[i] = (T)f;                                                                \
+        }                                                                               \
+    }                                                                                   \
+    static void name##_df_##suffix(const void *xv, const void *vv, void *y0, void *y1,  \
+                                   void *y2, ptrdiff_t n, const double *a,              \
+                                   const double *b) {                                   \
+        const T *x = xv; T *y = y0; (void)vv; (void)y1; (void)y2;                       \
+        for (ptrdiff_t i = 0; i < n; i++) {                                             \
+            double f, d1, d2;                                                           \
+            name##_point((double)x[i], a[i], b[i], &f, &d1, &d2, NL_DF);                \
+            y[i] = (T)d1;                                                               \
+        }                                                                               \
+    }                                                                                   \
+    static void name##_d2f_##suffix(const void *xv, const void *vv, void *y0, void *y1, \
+                                    void *y2, ptrdiff_t n, const double *a,             \
+                                    const double *b) {                                  \
+        const T *x = xv; T *y = y0; (void)vv; (void)y1; (void)y2;                       \
+        for (ptrdiff_t i = 0; i < n; i++) {                                             \
+            double f, d1, d2;                                                           \
+            name##_point((double)x[i], a[i], b[i], &f, &d1, &d2, NL_D2F);               \
+            y[i] = (T)d2;                                                               \
+        }                                                                               \
+    }                                                                                   \
+    static void name##_derivatives_##suffix(const void *xv, const void *vv, void *y0,   \
+                                            void *y1, void *y2, ptrdiff_t n,            \
+                                            const double *a, const double *b) {         \
+        const T *x = xv; T *yf = y0, *yd = y1, *yd2 = y2; (void)vv;                     \
+        for (ptrdiff_t i = 0; i < n; i++) {                                             \
+            double f, d1, d2;                                                           \
+            name##_point((double)x[i], a[i], b[i], &f, &d1, &d2,                        \
+                         NL_F | NL_DF | NL_D2F);                                        \
+            yf[i] = (T)f; yd[i] = (T)d1; yd2[i] = (T)d2;                                \
+        }                                                                               \
+    }                                                                                   \
+    static void name##_product_##suffix(const void *xv, const void *vv, void *y0,       \
+                                        void *y1, void *y2, ptrdiff_t n,                \
+                                        const double *a, const double *b) {             \
+        const T *x = xv, *v = vv; T *y = y0; (void)y1; (void)y2;                        \
+        for (ptrdiff_t i = 0; i < n; i++) {                                             \
+            double f, d1, d2;                                                           \
+            name##_point((double)x[i], a[i], b[i], &f, &d1, &d2, NL_DF);                \
+            y[i] = (T)((double)v[i] * d1);                                              \
+        }                                                                               \
     }
 
-#define NL_UNIT_HOOKS(name, suffix)                                                      \
-    { name##_f_##suffix, name##_df_##suffix, name##_d2f_##suffix,                        \
+#define NL_UNIT_HOOKS(name, suffix)                                                     \
+    { name##_f_##suffix, name##_df_##suffix, name##_d2f_##suffix,                       \
       name##_derivatives_##suffix, name##_product_##suffix }
+
+/* f = e^g x (x > 0) | e^l x; f' = e^g | e^l (x < 0) | at 0 the smaller (NaN if either
+ * is: NumPy's minimum); f'' = 0; NaN in, NaN out (f by its product). */
+NL_INLINE void lgrelu_point(double x, double a, double b, double *f, double *df,
+                            double *d2f, int want) {
+    if (want & NL_F) *f = x > 0 ? a * x : b * x;
+    if (want & NL_DF) {
+        double smaller = a != a ? a : (b != b ? b : (b < a ? b : a));
+        double value = x > 0 ? a : (x < 0 ? b : smaller);
+        *df = x != x ? x : value;
+    }
+    if (want & NL_D2F) *d2f = x != x ? x : 0.0;
+}
 
 NL_UNIT_LOOPS(prelu, float, f32)
 NL_UNIT_LOOPS(prelu, double, f64)
+NL_UNIT_LOOPS(lgrelu, float, f32)
+NL_UNIT_LOOPS(lgrelu, double, f64)
 
 const nl_unit_family nl_unit_families[] = {
-    {"prelu", NL_UNIT_HOOKS(prelu, f32), NL_UNIT_HOOKS(prelu, f64)},
-    {NULL, {NULL, NULL, NULL, NULL, NULL}, {NULL, NULL, NULL, NULL, NULL}},
+    {"prelu", 1, NL_UNIT_HOOKS(prelu, f32), NL_UNIT_HOOKS(prelu, f64)},
+    {"lgrelu", 2, NL_UNIT_HOOKS(lgrelu, f32), NL_UNIT_HOOKS(lgrelu, f64)},
+    {NULL, 0, {NULL, NULL, NULL, NULL, NULL}, {NULL, NULL, NULL, NULL, NULL}},
 };

@@ -1,4 +1,5 @@
-"""Compiled unit loops (csrc/units.c): prelu with one learned slope per unit.
+"""Compiled unit loops (csrc/units.c): prelu (a learned slope per unit) and lgrelu (a
+learned gain and leak per unit).
 
 The loops see the array as (outer, units, inner) around the activation's axis; every
 hook gives the array-API path's bits, float32 and float64, signed zeros and NaN
@@ -19,8 +20,14 @@ SPECIAL = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-300, -1e-300, 1.0, -1.0, 5e-32
 # Slopes that each formula branch cares about: 0 and -0 (f is 0, not 0 * -inf), NaN,
 # above 1 (f' at 0 is the smaller of 1 and a), huge, subnormal.
 SLOPES = [0.0, -0.0, np.nan, 2.5, -1e300, 1e-310]
+# lgrelu's learned values (its slopes are their exp): 0, -0, NaN, overflow, underflow.
+LOGS = [0.0, -0.0, np.nan, 800.0, -800.0, 0.5]
 
 LAYOUTS = [
+    ("lgrelu", (70_001,)),
+    ("lgrelu(axis=-1)", (500, 200)),
+    ("lgrelu(learn_gain=False, axis=1)", (2, 9, 40_000)),
+    ("lgrelu(axis=-1)", (30_000, 3)),
     ("prelu", (70_001,)),  # one shared slope
     ("prelu(axis=-1)", (30_000, 3)),  # short rows: the slopes repeated through a buffer
     ("prelu(axis=-1)", (500, 200)),  # long rows: the slopes read in place
@@ -35,9 +42,15 @@ LAYOUTS = [
 def _prelu(spec: str, shape: tuple[int, ...], rng: np.random.Generator) -> nl.Activation:
     act = nl.get(spec).clone()  # values of its own
     units = 1 if act.axis is None else shape[act.axis]
-    slopes = rng.standard_normal(units) * 3
-    slopes[: len(SLOPES)] = SLOPES[:units]
-    act.set_params(slope=slopes if act.axis is not None else slopes[0])
+    values = {}
+    for name in act.param_names:
+        chosen = rng.standard_normal(units) * 3
+        # prelu's slopes as they are; lgrelu's are exp of its values (inf, 0, NaN, ...),
+        # the leak's specials one place on from the gain's
+        specials = {"slope": SLOPES, "gain": LOGS, "leak": LOGS[1:] + LOGS[:1]}[name]
+        chosen[: len(specials)] = specials[:units]
+        values[name] = chosen if act.axis is not None else chosen[0]
+    act.set_params(values)
     return act
 
 
@@ -65,7 +78,7 @@ def build(request):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(("spec", "shape"), LAYOUTS)
-def test_prelu_loops_give_the_array_api_paths_bits(spec, shape, dtype, threads, build):
+def test_unit_loops_give_the_array_api_paths_bits(spec, shape, dtype, threads, build):
     rng = np.random.default_rng(len(shape))
     act = _prelu(spec, shape, rng)
     assert isinstance(kernels.lookup_units(act, "_f", np.dtype(dtype)), kernels.UnitLoop)
@@ -99,7 +112,7 @@ def test_prelu_loops_write_into_out_and_in_place(threads):
 
 
 def test_other_learnable_activations_have_no_unit_loops():
-    for spec in ["lgrelu", "elu_learnable", "maxout:3", "pau"]:
+    for spec in ["elu_learnable", "maxout:3", "pau", "snake", "swish_learnable"]:
         assert kernels.lookup_units(nl.get(spec), "_f", np.dtype(np.float64)) is None
 
 
@@ -111,7 +124,7 @@ def test_a_bad_call_of_a_unit_loop_is_an_error():
     slopes = np.zeros(2)
     with pytest.raises(ValueError, match="bad layout"):
         _kernels.run_units(index, 0, 1, slopes, 3, 0, 1, x, x)
-    with pytest.raises(TypeError, match="one value per unit"):
+    with pytest.raises(TypeError, match="1 value\\(s\\) per unit"):
         _kernels.run_units(index, 0, 1, np.zeros(3), 3, 2, 1, x, x)
     with pytest.raises(TypeError, match="outer \\* units \\* inner"):
         _kernels.run_units(index, 0, 1, slopes, 2, 2, 1, x, x)

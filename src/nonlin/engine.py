@@ -419,9 +419,9 @@ def _compiled_units(
     outputs: int,
     operands: Sequence[np.ndarray],
 ) -> tuple[np.ndarray, ...]:
-    """Run a unit loop (prelu): ``x`` seen as ``(outer, units, inner)`` around the
-    activation's axis (one unit where its value is shared)."""
-    values = np.ascontiguousarray(act.params[loop.param], dtype=np.float64).reshape(-1)
+    """Run a unit loop (prelu, lgrelu): ``x`` seen as ``(outer, units, inner)`` around
+    the activation's axis (one unit where its values are shared)."""
+    values = np.ascontiguousarray(loop.values_of(act), dtype=np.float64)
     if act.axis is None or x.ndim == 0:
         outer, units, inner = 1, 1, x.size
     else:

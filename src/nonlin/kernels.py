@@ -463,22 +463,39 @@ def lookup_row_chain(act: Any, hook: str) -> tuple[RowChainSegment, ...] | None:
     return tuple(segments)
 
 
-# Activations with a learned value per unit that have unit loops (csrc/units.c), by
-# canonical name: the learned value each loop takes.
-UNIT_FAMILIES = {"prelu": "slope"}
+def _prelu_values(act: Any) -> np.ndarray:
+    return np.asarray(act.params["slope"], dtype=np.float64).reshape(1, -1)
+
+
+def _lgrelu_values(act: Any) -> np.ndarray:
+    # the path's slopes: NumPy's exp of each learned value (+ 0, as it adds zeros)
+    leak = np.exp(np.asarray(act.params["leak"], dtype=np.float64).reshape(-1) + 0.0)
+    if not act.learn_gain:
+        return np.stack([np.ones_like(leak), leak])
+    gain = np.exp(np.asarray(act.params["gain"], dtype=np.float64).reshape(-1) + 0.0)
+    return np.stack([gain, leak])
+
+
+# Activations with learned values per unit that have unit loops (csrc/units.c), by
+# canonical name: the float64 values a loop takes, one row per value, one column per
+# unit (one column where they are shared).
+UNIT_FAMILIES: dict[str, Callable[[Any], np.ndarray]] = {
+    "prelu": _prelu_values,
+    "lgrelu": _lgrelu_values,
+}
 
 
 class UnitLoop(NamedTuple):
-    """One compiled unit loop: ``run_units(index, hook, threads, a, outer, units, inner,
-    *arrays)`` of the extension, for arrays seen as ``(outer, units, inner)`` with the
-    learned value ``a[unit]`` (see :meth:`bind`)."""
+    """One compiled unit loop: ``run_units(index, hook, threads, values, outer, units,
+    inner, *arrays)`` of the extension, for arrays seen as ``(outer, units, inner)``
+    (see :meth:`bind`)."""
 
     family: int
     hook: int
-    param: str  # the learned value's name
+    values_of: Callable[[Any], np.ndarray]  # the activation's values, (values, units)
 
     def bind(self, values: np.ndarray, outer: int, units: int, inner: int) -> BoundUnitLoop:
-        """The loop for one layout and one set of float64 values (``units`` of them)."""
+        """The loop for one layout and one set of float64 values (``units`` columns)."""
         return BoundUnitLoop(self, values, outer, units, inner)
 
 
@@ -510,7 +527,8 @@ class BoundUnitLoop(NamedTuple):
 
 @lru_cache(maxsize=1024)
 def lookup_units(act: Any, hook: str, dtype: np.dtype) -> UnitLoop | None:
-    """The compiled unit loop for ``hook`` of a learnable ``act`` (prelu), or None."""
+    """The compiled unit loop for ``hook`` of a learnable ``act`` (prelu, lgrelu), or
+    None."""
     if not enabled() or hook not in HOOKS or dtype not in _DTYPES:
         return None
     if not type(act).__module__.startswith("nonlin.catalog."):

@@ -75,3 +75,17 @@ def compute_natively(monkeypatch: Any, xp: Any) -> None:
     monkeypatch.setattr(
         nonlin.namespace, "computed_by_numpy", lambda x, ns: ns is not xp and widened(x, ns)
     )
+
+
+def assert_same_bits(ours: np.ndarray, reference: np.ndarray, x: np.ndarray) -> None:
+    """``ours`` equals ``reference`` bit for bit (signed zeros too; any NaN matches any
+    NaN), else an error naming a few inputs ``x`` where they differ."""
+    assert ours.dtype == reference.dtype and ours.shape == reference.shape
+    bits = np.uint32 if ours.dtype == np.float32 else np.uint64
+    same = (ours.view(bits) == reference.view(bits)) | (np.isnan(ours) & np.isnan(reference))
+    if not same.all():
+        where = np.flatnonzero(~same)[:5]
+        raise AssertionError(
+            f"{(~same).sum()} differences, e.g. x={x[where].tolist()}: got "
+            f"{ours[where].tolist()}, expected {reference[where].tolist()}"
+        )

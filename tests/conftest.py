@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import nonlin as nl
-from nonlin import engine
+from nonlin import engine, kernels
 
 # CI runs a fixed, derandomized sample so a red build always reproduces; the "long"
 # profile (HYPOTHESIS_PROFILE=long) searches far more widely and is for local runs.
@@ -48,3 +48,27 @@ def threads(request: pytest.FixtureRequest) -> object:
 @pytest.fixture(params=CATALOG, ids=str)
 def act(request: pytest.FixtureRequest) -> nl.Activation:
     return request.param
+
+
+def _builds() -> list[str]:
+    """The compiled builds this machine can run: the baseline loops, and the AVX2 + FMA
+    ones where setup.py built them and the CPU has them (the one in use by default)."""
+    if not kernels.available():
+        return ["none"]
+    from nonlin import _kernels  # type: ignore[attr-defined]
+
+    default = _kernels.build()
+    return [default] if default == "baseline" else [default, "baseline"]
+
+
+@pytest.fixture(params=_builds())
+def build(request: pytest.FixtureRequest) -> object:
+    """Each compiled build in turn (the test skips where the extension is not built)."""
+    if request.param == "none":
+        pytest.skip("the compiled extension is not built")
+    from nonlin import _kernels  # type: ignore[attr-defined]
+
+    default = _kernels.build()
+    _kernels.build(request.param)
+    yield request.param
+    _kernels.build(default)

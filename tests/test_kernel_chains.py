@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _shared import assert_same_bits
 
 import nonlin as nl
 from nonlin import engine, kernels
@@ -69,21 +70,12 @@ def _call(act: nl.Activation, hook: str, x: np.ndarray) -> tuple[np.ndarray, ...
     return calls[hook]()
 
 
-def _assert_same_bits(ours: np.ndarray, reference: np.ndarray, x: np.ndarray) -> None:
-    assert ours.dtype == reference.dtype and ours.shape == reference.shape
-    bits = np.uint32 if ours.dtype == np.float32 else np.uint64
-    same = (ours.view(bits) == reference.view(bits)) | (np.isnan(ours) & np.isnan(reference))
-    if not same.all():
-        where = np.flatnonzero(~same)[:5]
-        raise AssertionError(
-            f"{(~same).sum()} differences, e.g. x={x[where].tolist()}: compiled "
-            f"{ours[where].tolist()}, expected {reference[where].tolist()}"
-        )
-
-
-def _composed(stages: list[nl.Activation], hook: str, x: np.ndarray) -> tuple[np.ndarray, ...]:
-    """``hook`` of the chain of ``stages`` from each stage's own (compiled) calls."""
-    v = _tangent(x)
+def _composed(
+    stages: list[nl.Activation], hook: str, x: np.ndarray, v: np.ndarray | None = None
+) -> tuple[np.ndarray, ...]:
+    """``hook`` of the chain of ``stages`` from each stage's own (compiled) calls, with
+    the tangent ``v`` (default :func:`_tangent`) for vjp and jvp."""
+    v = _tangent(x) if v is None else v
     with np.errstate(all="ignore"):
         if hook == "_f":
             for stage in stages:
@@ -116,16 +108,6 @@ def _composed(stages: list[nl.Activation], hook: str, x: np.ndarray) -> tuple[np
         return (v,)
 
 
-@pytest.fixture(params=["default", "baseline"])
-def build(request):
-    from nonlin import _kernels  # type: ignore[attr-defined]
-
-    default = _kernels.build()
-    _kernels.build(default if request.param == "default" else "baseline")
-    yield
-    _kernels.build(default)
-
-
 @pytest.mark.parametrize("spec", CHAINS)
 def test_every_listed_chain_is_compiled_for_every_hook(spec):
     act = nl.get(spec)
@@ -142,7 +124,7 @@ def test_compiled_float32_chains_equal_the_array_api_path(spec, hook, build):
     with kernels.disabled():
         reference = _call(act, hook, GRID32)
     for mine, theirs in zip(ours, reference, strict=True):
-        _assert_same_bits(mine, theirs, GRID32)
+        assert_same_bits(mine, theirs, GRID32)
 
 
 @pytest.mark.parametrize("hook", HOOKS)
@@ -152,7 +134,7 @@ def test_compiled_float64_chains_combine_their_stages_loops(spec, hook, build):
     ours = _call(act, hook, GRID64)
     expected = _composed(list(act.iter_stages()), hook, GRID64)
     for mine, theirs in zip(ours, expected, strict=True):
-        _assert_same_bits(mine, theirs, GRID64)
+        assert_same_bits(mine, theirs, GRID64)
 
 
 @pytest.mark.parametrize("hook", ["_f", "_derivatives", "_vjp"])
@@ -163,7 +145,7 @@ def test_a_float32_chain_is_its_float64_chain_rounded_once(hook):
         wide = _call(act, hook, GRID32.astype(np.float64))
     with np.errstate(over="ignore"):
         for mine, theirs in zip(ours, wide, strict=True):
-            _assert_same_bits(mine, theirs.astype(np.float32), GRID32)
+            assert_same_bits(mine, theirs.astype(np.float32), GRID32)
 
 
 @pytest.mark.parametrize(
@@ -267,26 +249,6 @@ def _call_rows(act: nl.Activation, hook: str, x: np.ndarray, v: np.ndarray) -> n
     return act.vjp(x, v) if hook == "_vjp" else act.jvp(x, v)
 
 
-def _composed_rows(stages: list[nl.Activation], hook: str, x: np.ndarray, v: np.ndarray):
-    with np.errstate(all="ignore"):
-        if hook == "_f":
-            for stage in stages:
-                x = stage(x)
-            return x
-        if hook == "_vjp":
-            inputs = []
-            for stage in stages:
-                inputs.append(x)
-                x = stage(x)
-            for stage, given in zip(reversed(stages), reversed(inputs)):
-                v = stage.vjp(given, v)
-            return v
-        for stage in stages:
-            v = stage.jvp(x, v)
-            x = stage(x)
-        return v
-
-
 @pytest.mark.parametrize("spec", ROW_CHAINS)
 def test_every_listed_row_chain_is_compiled(spec):
     act = nl.get(spec)._rows_form(2)
@@ -324,8 +286,8 @@ def test_compiled_float32_row_chains_follow_the_array_api_path(spec, hook, build
 def test_compiled_float64_row_chains_combine_their_stages_loops(spec, hook, build):
     act = nl.get(spec)
     x, v = _row_inputs(np.float64)
-    expected = _composed_rows(list(act.iter_stages()), hook, x, v)
-    _assert_same_bits(_call_rows(act, hook, x, v).ravel(), expected.ravel(), x.ravel())
+    (expected,) = _composed(list(act.iter_stages()), hook, x, v)
+    assert_same_bits(_call_rows(act, hook, x, v).ravel(), expected.ravel(), x.ravel())
 
 
 @pytest.mark.parametrize("hook", ROW_HOOKS)

@@ -66,16 +66,6 @@ def _calls(act: nl.Activation, x: np.ndarray, v: np.ndarray) -> list[np.ndarray]
         ]
 
 
-@pytest.fixture(params=["default", "baseline"])
-def build(request):
-    from nonlin import _kernels  # type: ignore[attr-defined]
-
-    default = _kernels.build()
-    _kernels.build(default if request.param == "default" else "baseline")
-    yield
-    _kernels.build(default)
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(("spec", "shape"), LAYOUTS)
 def test_unit_loops_give_the_array_api_paths_bits(spec, shape, dtype, threads, build):

@@ -13,6 +13,7 @@ import os
 
 import numpy as np
 import pytest
+from _shared import assert_same_bits
 
 import nonlin as nl
 from nonlin import engine, kernels
@@ -252,18 +253,6 @@ def _call(act: nl.Activation, hook: str, x: np.ndarray) -> tuple[np.ndarray, ...
     return (act.jvp(x, dy),)
 
 
-def _assert_same_bits(ours: np.ndarray, reference: np.ndarray, x: np.ndarray) -> None:
-    assert ours.dtype == reference.dtype and ours.shape == reference.shape
-    bits = np.uint32 if ours.dtype == np.float32 else np.uint64
-    same = (ours.view(bits) == reference.view(bits)) | (np.isnan(ours) & np.isnan(reference))
-    if not same.all():
-        where = np.flatnonzero(~same)[:5]
-        raise AssertionError(
-            f"{where.size}+ differences, e.g. x={x[where].tolist()}: compiled "
-            f"{ours[where].tolist()}, array-API path {reference[where].tolist()}"
-        )
-
-
 def test_the_extension_is_built_where_required():
     if not REQUIRED:
         pytest.skip("NONLIN_REQUIRE_KERNELS is not set")
@@ -294,29 +283,6 @@ def test_a_subclass_takes_the_array_api_path():
     assert kernels.lookup(Mine(), "_f", np.dtype(np.float32)) is None
 
 
-def _builds() -> list[str]:
-    """The compiled builds this machine can run: the baseline loops, and the AVX2 + FMA
-    ones where setup.py built them and the CPU has them (the one in use by default)."""
-    if not kernels.available():
-        return ["none"]
-    from nonlin import _kernels  # type: ignore[attr-defined]
-
-    default = _kernels.build()
-    return [default] if default == "baseline" else [default, "baseline"]
-
-
-@pytest.fixture(params=_builds())
-def build(request):
-    if request.param == "none":
-        pytest.skip("the compiled extension is not built")
-    from nonlin import _kernels  # type: ignore[attr-defined]
-
-    default = _kernels.build()
-    _kernels.build(request.param)
-    yield request.param
-    _kernels.build(default)
-
-
 @pytest.mark.parametrize("hook", HOOKS)
 @pytest.mark.parametrize("spec", COMPILED)
 def test_compiled_float32_equals_the_array_api_path(spec, hook, build):
@@ -326,7 +292,7 @@ def test_compiled_float32_equals_the_array_api_path(spec, hook, build):
         assert kernels.lookup(act, hook, np.dtype(np.float32)) is None
         reference = _call(act, hook, GRID)
     for mine, theirs in zip(ours, reference, strict=True):
-        _assert_same_bits(mine, theirs, GRID)
+        assert_same_bits(mine, theirs, GRID)
 
 
 @pytest.mark.parametrize("hook", HOOKS)
@@ -357,7 +323,7 @@ def test_compiled_piecewise_float64_equals_the_array_api_path(spec, hook, build)
     with kernels.disabled():
         reference = _call(act, hook, GRID64)
     for mine, theirs in zip(ours, reference, strict=True):
-        _assert_same_bits(mine, theirs, GRID64)
+        assert_same_bits(mine, theirs, GRID64)
 
 
 ROW_SPECS = ["softmax", "softmin", "log_softmax"]
@@ -409,7 +375,7 @@ def test_compiled_rows_equal_the_array_api_path(spec, hook, build):
             both_zero = (ours == 0) & (reference == 0)
             ours = np.where(both_zero, 0.0, ours).astype(ours.dtype)
             reference = np.where(both_zero, 0.0, reference).astype(reference.dtype)
-        _assert_same_bits(ours, reference, x.reshape(-1))
+        assert_same_bits(ours, reference, x.reshape(-1))
 
 
 def _rows64(width: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -491,7 +457,7 @@ def test_compiled_norm_rows_follow_the_array_api_path(spec, hook, build):
             with kernels.disabled():
                 reference = _call_rows(act, hook, x, dy)
             if x.dtype == np.float32 or (hook != "_f" and spec != "norm:mean"):
-                _assert_same_bits(ours.reshape(-1), reference.reshape(-1), x.reshape(-1))
+                assert_same_bits(ours.reshape(-1), reference.reshape(-1), x.reshape(-1))
                 continue
             exact = ~np.isfinite(reference) | (reference == 0)
             np.testing.assert_array_equal(ours[exact], reference[exact])
@@ -567,7 +533,7 @@ def test_any_size_and_thread_count(size, threads):
     y = nl.sigmoid(x)
     with kernels.disabled():
         expected = nl.sigmoid(x)
-    _assert_same_bits(y, expected, x)
+    assert_same_bits(y, expected, x)
 
 
 @pytest.mark.parametrize("spec", ["relu", "sigmoid"])

@@ -525,7 +525,16 @@ class Activation:
                     moved = self._moved_rows_form(x.ndim, hook, x.dtype)
                     if moved is not None:
                         return self._evaluate_moved(moved, hook, x, operand, out)
-            if ready or rows is not None:
+            # With learned values: blocks of the first axis, or prelu's unit loops.
+            leading = (
+                not ready
+                and rows is None
+                and (
+                    self._leading_blocks_ready(x.ndim)
+                    or kernels.lookup_units(self, hook, x.dtype) is not None
+                )
+            )
+            if ready or rows is not None or leading:
                 # A dy (or v) of x's own dtype: blocks of it go along with x's.
                 reference = Prepared(x, _NUMPY_XP, x.dtype)
                 given: tuple[Array, ...] = ()
@@ -534,7 +543,8 @@ class Activation:
                         given = (prepare_like(operand[0], reference, operand[1]),)
                     if out is not None:
                         check_out(out, reference, x)
-                    results = engine.evaluate_hook(self, hook, x, _NUMPY_XP, out, outputs, given)
+                    run = engine.evaluate_leading if leading else engine.evaluate_hook
+                    results = run(self, hook, x, _NUMPY_XP, out, outputs, given)
                     return results if outputs > 1 else results[0]
                 self._check_row_stages(tuple(x.shape), x.dtype)
                 operand_shape, result_shape = self._operand_and_result_shapes(hook, x.shape)
@@ -543,15 +553,6 @@ class Activation:
                 if out is not None:
                     check_out(out, reference, x, result_shape)
                 return engine.evaluate_rows(rows, hook, x, _NUMPY_XP, out, given)
-            if self._leading_blocks_ready(x.ndim) or kernels.lookup_units(self, hook, x.dtype):
-                reference = Prepared(x, _NUMPY_XP, x.dtype)
-                given = ()
-                if operand is not None:
-                    given = (prepare_like(operand[0], reference, operand[1]),)
-                if out is not None:
-                    check_out(out, reference, x)
-                results = engine.evaluate_leading(self, hook, x, _NUMPY_XP, out, outputs, given)
-                return results if outputs > 1 else results[0]
         prepared = prepare(x)
         xp = prepared.xp
         self._check_input(prepared.x, xp)

@@ -239,11 +239,7 @@ def _compiled(
     inputs = [a if a.flags.c_contiguous else np.ascontiguousarray(a) for a in (x, *operands)]
     # The loop writes element i after reading element i, so the result may be an input
     # (out=x works in place); any other overlap, or a strided out, gets a scratch array.
-    direct = (
-        out is not None
-        and out.flags.c_contiguous
-        and not any(out is not a and np.may_share_memory(out, a) for a in inputs)
-    )
+    direct = _writable_directly(out, inputs, in_place=True)
     first = out if out is not None and direct else np.empty(x.shape, x.dtype)
     results = [first] + [np.empty(x.shape, x.dtype) for _ in range(outputs - 1)]
     size = x.size
@@ -261,6 +257,19 @@ def _compiled(
         out[...] = results[0]
         results[0] = out
     return tuple(results)
+
+
+def _writable_directly(
+    out: np.ndarray | None, inputs: Sequence[np.ndarray], in_place: bool
+) -> bool:
+    """Whether results may be written straight into ``out``: C-contiguous, and sharing
+    no memory with an input (but for being that very input, where ``in_place``: a
+    loop that reads each element before it writes it)."""
+    return (
+        out is not None
+        and out.flags.c_contiguous
+        and not any(not (in_place and out is a) and np.may_share_memory(out, a) for a in inputs)
+    )
 
 
 def _in_blocks(
@@ -333,11 +342,7 @@ def _compiled_rows(
     go through the array-API path."""
     width = x.shape[-1]
     inputs = [np.ascontiguousarray(a).reshape(-1, width) for a in (x, *operands)]
-    direct = (
-        out is not None
-        and out.flags.c_contiguous
-        and not any(np.may_share_memory(out, a) for a in inputs)
-    )
+    direct = _writable_directly(out, inputs, in_place=False)
     result = out if out is not None and direct else np.empty(x.shape, x.dtype)
     rows = inputs[0].shape[0]
     skipped = np.zeros(rows, dtype=np.uint8)
@@ -384,11 +389,7 @@ def evaluate_leading(
     length = x.shape[0]
     step = max(ROW_BLOCK // max(x.size // max(length, 1), 1), 1)
     results = [np.empty(x.shape, x.dtype) for _ in range(outputs)]
-    direct = (
-        out is not None
-        and out.flags.c_contiguous
-        and not any(np.may_share_memory(out, a) for a in (x, *operands))
-    )
+    direct = _writable_directly(out, (x, *operands), in_place=False)
     if out is not None and direct:
         results[0] = out
 

@@ -589,9 +589,7 @@ class Activation:
                 stage.elementwise
                 and getattr(stage, "axis", None) is None
                 and not getattr(stage, "learnable", False)
-                and not getattr(stage, "stochastic", False)
-                and _is_builtin(type(stage))
-                and not stage.has_numeric_derivatives()  # nl.get(callable) wraps user code
+                and _engine_may_run(stage)
                 for stage in self.iter_stages()
             )
             object.__setattr__(self, "_engine_ready_memo", ready)
@@ -654,7 +652,7 @@ class Activation:
             axis = _row_axis(self, ndim)
             if axis is not None and axis != ndim - 1:
                 form = _with_last_axis(self)
-                single = form is not self and kernels.lookup_rows(form, hook, dtype) is not None
+                single = kernels.lookup_rows(form, hook, dtype) is not None
                 chained = dtype in (np.float32, np.float64) and (
                     kernels.lookup_row_chain(form, hook) is not None
                 )
@@ -797,13 +795,7 @@ def _row_axis(act: Activation, ndim: int, resizing: bool = False) -> int | None:
     found = None
     for stage in act.iter_stages():
         axis = getattr(stage, "axis", None)
-        plain = (
-            _is_builtin(type(stage))
-            and not getattr(stage, "learnable", False)
-            and not getattr(stage, "stochastic", False)
-            and not stage.has_numeric_derivatives()
-        )
-        if not plain:
+        if getattr(stage, "learnable", False) or not _engine_may_run(stage):
             return None
         if axis is None and stage.elementwise:
             continue
@@ -825,20 +817,29 @@ def _blocks_along_first_axis(act: Activation, ndim: int) -> bool:
     if not any(getattr(stage, "learnable", False) for stage in stages):
         return False
     for stage in stages:
-        plain = (
-            stage.elementwise
-            and _is_builtin(type(stage))
-            and not getattr(stage, "stochastic", False)  # its random stream is per call
-            and not stage.has_numeric_derivatives()
-        )
-        axis = getattr(stage, "axis", None)
-        if not plain or (axis is not None and not getattr(stage, "learnable", False)):
+        if not (stage.elementwise and _engine_may_run(stage)):
             return False
-        if axis is not None and not (isinstance(axis, int) and -ndim <= axis < ndim):
-            return False  # (the path says what is wrong)
-        if axis is not None and axis % ndim == 0:
+        axis = getattr(stage, "axis", None)
+        if axis is None:
+            continue
+        # (an axis out of range is left to the path, which says what is wrong)
+        if not getattr(stage, "learnable", False) or not isinstance(axis, int):
+            return False
+        if not -ndim <= axis < ndim or axis % ndim == 0:
             return False
     return True
+
+
+def _engine_may_run(stage: Activation) -> bool:
+    """Whether the engines (blocks, threads, compiled loops) may run ``stage``: one of
+    ours (a user's may not be written for blocks), neither stochastic (its random
+    stream is per call) nor with finite-difference derivatives (nl.get(callable)
+    wraps user code)."""
+    return (
+        _is_builtin(type(stage))
+        and not getattr(stage, "stochastic", False)
+        and not stage.has_numeric_derivatives()
+    )
 
 
 def _along_last_axis(act: Activation, ndim: int) -> Activation | None:

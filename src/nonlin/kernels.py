@@ -24,6 +24,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from itertools import groupby
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -361,7 +362,9 @@ def lookup(act: Any, hook: str, dtype: np.dtype) -> Loop | ChainLoop | None:
     if not enabled() or hook not in HOOKS or dtype not in _DTYPES:
         return None
     if type(act).__module__ == "nonlin.chain":
-        return _lookup_chain(act, hook)
+        # every stage's float64 family: a float32 chain is computed in float64, as the
+        # array-API path computes it, and rounded once
+        return _chain_loop(tuple(act.iter_stages()), hook)
     resolve = RESOLVERS.get(getattr(type(act), "name", ""))
     if resolve is None or not type(act).__module__.startswith("nonlin.catalog."):
         return None  # a user's subclass may change the formula
@@ -389,12 +392,6 @@ CHAIN_HOOKS = {"_f": 0, "_df": 1, "_d2f": 2, "_derivatives": 3, "_vjp": 4, "_jvp
 CHAIN_MAX = 16  # stages (NL_CHAIN_MAX)
 # Which float64 loops (f, f', f'', all three, vjp) each chain hook runs in every stage.
 _CHAIN_NEEDS = {0: (0,), 1: (0, 1), 2: (3,), 3: (3,), 4: (0, 4), 5: (0, 4)}
-
-
-def _lookup_chain(act: Any, hook: str) -> ChainLoop | None:
-    """A chain's loop: every stage's float64 family (a float32 chain is computed in
-    float64, as the array-API path computes it, and rounded once)."""
-    return _chain_loop(tuple(act.iter_stages()), hook)
 
 
 def _chain_loop(stages: tuple[Any, ...], hook: str) -> ChainLoop | None:
@@ -440,27 +437,27 @@ def lookup_row_chain(act: Any, hook: str) -> tuple[RowChainSegment, ...] | None:
     if not enabled() or hook not in ROW_HOOKS or type(act).__module__ != "nonlin.chain":
         return None
     wide = np.dtype(np.float64)
-    parts: list[tuple[Any, ...]] = []
-    for stage in act.iter_stages():
-        if stage.elementwise and getattr(stage, "axis", None) is None:
-            if parts and parts[-1][0] is None:
-                parts[-1] = (None, *parts[-1][1:], stage)
-            else:
-                parts.append((None, stage))
-        else:
-            parts.append((stage,))
+    # (row stage or None, the stages): each run of pointwise stages, each row stage
+    parts: list[tuple[Any, tuple[Any, ...]]] = []
+    for pointwise, run in groupby(act.iter_stages(), key=_pointwise_stage):
+        stages = tuple(run)
+        parts += [(None, stages)] if pointwise else [(stage, (stage,)) for stage in stages]
     segments = []
-    for position, part in enumerate(parts):
+    for position, (row_stage, stages) in enumerate(parts):
         carries = position < len(parts) - 1
         found: tuple[RowLoop | ChainLoop | None, ...]
-        if part[0] is None:
-            found = (_chain_loop(part[1:], "_f"), _chain_loop(part[1:], hook))
+        if row_stage is None:
+            found = (_chain_loop(stages, "_f"), _chain_loop(stages, hook))
         else:
-            found = (lookup_rows(part[0], "_f", wide), lookup_rows(part[0], hook, wide))
+            found = (lookup_rows(row_stage, "_f", wide), lookup_rows(row_stage, hook, wide))
         if found[1] is None or (carries and found[0] is None):
             return None
-        segments.append(RowChainSegment(part[0], found[0] if carries else None, found[1]))
+        segments.append(RowChainSegment(row_stage, found[0] if carries else None, found[1]))
     return tuple(segments)
+
+
+def _pointwise_stage(stage: Any) -> bool:
+    return bool(stage.elementwise) and getattr(stage, "axis", None) is None
 
 
 def _prelu_values(act: Any) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import array_api_compat
 import numpy as np
 import pytest
+from _shared import assert_same_bits
 
 import nonlin as nl
 from nonlin import engine, kernels
@@ -314,3 +315,70 @@ def test_learnable_blocks_make_the_values_once_and_check_the_units_first():
     assert act.units == 3
     with pytest.raises(nl.InputError, match="sized for 3 units"):
         act(np.ones((engine.SMALL, 4)))
+
+
+# --------------------------------------------------------------------------- direct route
+
+_DIRECT_CALLS = {
+    "fn": lambda act, x, v: act(x),
+    "grad": lambda act, x, v: act.grad(x),
+    "grad2": lambda act, x, v: act.grad2(x),
+    "derivatives": lambda act, x, v: act.derivatives(x),
+    "vjp": lambda act, x, v: act.vjp(x, v),
+    "jvp": lambda act, x, v: act.jvp(x, v),
+}
+
+
+def _through_the_engine(act, method, x, v):
+    """The same call with ``out=`` (or a strided ``dy``), which takes the checked route
+    through :func:`nonlin.engine.evaluate_hook`."""
+    if method == "derivatives":
+        loop = kernels.lookup(act, "_derivatives", x.dtype)
+        return engine._compiled(loop, x, None, 3, ())
+    target = np.full_like(x, np.nan)
+    if method in ("vjp", "jvp"):
+        return getattr(act, method)(x, v, out=target)
+    return getattr(act, method)(x, out=target)
+
+
+@pytest.mark.parametrize("method", list(_DIRECT_CALLS))
+@pytest.mark.parametrize("spec", ["sigmoid", "relu6", "sigmoid+tanh"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(), (0,), (7, 143), (engine.SMALL + 5,)])
+def test_the_direct_route_gives_the_engine_results(spec, method, dtype, shape, threads):
+    if not kernels.enabled():
+        pytest.skip("the compiled extension is not built")
+    act = nl.get(spec)
+    rng = np.random.default_rng(len(shape))
+    x = np.asarray(rng.standard_normal(shape) * 4, dtype=dtype)  # 0-d: an array, not a scalar
+    v = np.asarray(rng.standard_normal(shape), dtype=dtype)
+    direct = _DIRECT_CALLS[method](act, x, v)
+    checked = _through_the_engine(act, method, x, v)
+    pairs = zip(direct, checked) if method == "derivatives" else [(direct, checked)]
+    for ours, reference in pairs:
+        assert type(ours) is np.ndarray and ours.dtype == dtype and ours.shape == shape
+        assert_same_bits(ours.reshape(-1), np.asarray(reference).reshape(-1), x.reshape(-1))
+
+
+def test_the_direct_route_is_taken_only_where_it_applies(monkeypatch):
+    if not kernels.enabled():
+        pytest.skip("the compiled extension is not built")
+    taken = []
+    original = engine.run_direct
+    monkeypatch.setattr(engine, "run_direct", lambda *a: taken.append(1) or original(*a))
+    act = nl.get("tanh")
+    x = np.linspace(-3, 3, 1000, dtype=np.float32)
+    act(x)
+    act.vjp(x, x)
+    assert len(taken) == 2
+    act(x[::2])  # strided
+    act.vjp(x, x.astype(np.float64))  # a dy of another dtype
+    act(x, out=np.empty_like(x))
+    act(x.astype(np.float16))  # no float16 loops
+    nl.get("prelu").clone()(x)  # learned values
+    assert len(taken) == 2
+    with kernels.disabled():  # turned off after the first calls: the route follows
+        y = act(x)
+    assert len(taken) == 2
+    np.testing.assert_array_equal(y, act(x))
+    assert len(taken) == 3

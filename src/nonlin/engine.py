@@ -259,6 +259,29 @@ def _compiled(
     return tuple(results)
 
 
+def runs_directly() -> bool:
+    """Whether :func:`run_direct` may run loops at every size: the extension shares
+    large inputs out to its own threads (else the engine's pool does, in
+    :func:`_compiled`)."""
+    return kernels.threaded()
+
+
+def run_direct(
+    run: Callable[..., None], x: np.ndarray, operands: tuple[np.ndarray, ...], outputs: int
+) -> Any:
+    """:func:`_compiled` for the common call: a compiled loop bound to its family
+    (``run(threads, *arrays)``), C-contiguous ``x`` and ``operands`` of its shape and
+    dtype, fresh results; one result, or a tuple of ``outputs``."""
+    shape, dtype = x.shape, x.dtype
+    if outputs == 1:
+        y = np.empty(shape, dtype)
+        run(1 if x.size < SMALL else get_threads(), x, *operands, y)
+        return y
+    results = tuple(np.empty(shape, dtype) for _ in range(outputs))
+    run(1 if x.size < SMALL else get_threads(), x, *operands, *results)
+    return results
+
+
 def _writable_directly(
     out: np.ndarray | None, inputs: Sequence[np.ndarray], in_place: bool
 ) -> bool:

@@ -23,7 +23,7 @@ import math
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import groupby
 from typing import Any, NamedTuple
 
@@ -72,6 +72,10 @@ class Loop(NamedTuple):
     def __call__(self, *arrays: np.ndarray, threads: int = 1) -> None:
         _kernels.run(self.family, self.hook, self.params, threads, *arrays)
 
+    def bound(self) -> Callable[..., None]:
+        """The loop as ``run(threads, *arrays)``: one C call, no Python frame."""
+        return partial(_kernels.run, self.family, self.hook, self.params)
+
 
 class ChainLoop(NamedTuple):
     """A chain of compiled elementwise loops run a block at a time (csrc/chain.h):
@@ -84,6 +88,10 @@ class ChainLoop(NamedTuple):
 
     def __call__(self, *arrays: np.ndarray, threads: int = 1) -> None:
         _kernels.run_chain(self.stages, self.hook, threads, *arrays)
+
+    def bound(self) -> Callable[..., None]:
+        """The chain as ``run(threads, *arrays)``: one C call, no Python frame."""
+        return partial(_kernels.run_chain, self.stages, self.hook)
 
 
 def available() -> bool:

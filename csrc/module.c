@@ -295,7 +295,7 @@ typedef struct {
     const char *x, *v;
     char *y;
     unsigned char *skipped;
-    ptrdiff_t width, itemsize;
+    ptrdiff_t width, v_width, y_width, itemsize; /* x's rows, v's and y's (glu halves) */
     nl_params params;
 } nl_row_job;
 
@@ -306,9 +306,10 @@ static void nl_row_share(const void *job_, ptrdiff_t start, ptrdiff_t stop) {
         memset(job->skipped + start, 1, (size_t)(stop - start));
         return;
     }
-    ptrdiff_t at = start * job->width * job->itemsize;
-    const void *x = job->x + at, *v = job->v != NULL ? job->v + at : NULL;
-    void *y = job->y + at;
+    ptrdiff_t at = start * job->itemsize;
+    const void *x = job->x + at * job->width;
+    const void *v = job->v != NULL ? job->v + at * job->v_width : NULL;
+    void *y = job->y + at * job->y_width;
     if (job->loop != NULL)
         job->loop(x, v, y, stop - start, job->width, job->skipped + start, scratch,
                   &job->params);
@@ -320,7 +321,9 @@ static void nl_row_share(const void *job_, ptrdiff_t start, ptrdiff_t stop) {
 
 /* run_rows(index, hook, params, threads, x, [v,] y, skipped): hook 0 f, 1 vjp, 2 jvp;
  * x, v, y C-contiguous float32 or float64 arrays of one shape, rows along the last
- * axis; skipped a uint8 array of one byte per row, zero on entry. */
+ * axis (for a family that halves rows, glu, the rows of f and jvp's y and of a vjp's v
+ * are half as wide as x's); skipped a uint8 array of one byte per row, zero on
+ * entry. */
 static PyObject *nl_run_rows(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     (void)self;
     if (nargs < 7) {
@@ -354,9 +357,9 @@ static PyObject *nl_run_rows(PyObject *self, PyObject *const *args, Py_ssize_t n
         return NULL;
     }
     Py_buffer views[4];
-    Py_ssize_t held = 0, width = -1, length = -1;
+    Py_ssize_t held = 0, width = -1, rows = -1, widths[3] = {-1, -1, -1};
     char kind = 0;
-    int failed = 0;
+    int failed = 0, halves = nl_rows_table[index].halves;
     for (Py_ssize_t a = 0; a < want && !failed; a++) {
         int last = a == want - 1, output = a >= want - 2;
         int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (output ? PyBUF_WRITABLE : 0);
@@ -365,7 +368,7 @@ static PyObject *nl_run_rows(PyObject *self, PyObject *const *args, Py_ssize_t n
         const char *format = views[a].format;
         char k = (format != NULL && format[0] != '\0' && format[1] == '\0') ? format[0] : 0;
         if (last) {
-            if (k != 'B' || width <= 0 || views[a].len != length / width) {
+            if (k != 'B' || views[a].len != rows) {
                 PyErr_SetString(PyExc_TypeError, "skipped must be uint8, one per row");
                 failed = 1;
             }
@@ -373,16 +376,25 @@ static PyObject *nl_run_rows(PyObject *self, PyObject *const *args, Py_ssize_t n
         }
         Py_ssize_t w = views[a].ndim > 0 ? views[a].shape[views[a].ndim - 1] : -1;
         Py_ssize_t items = views[a].itemsize > 0 ? views[a].len / views[a].itemsize : -1;
+        if (a == 0) {
+            width = w;
+            rows = w > 0 ? items / w : -1;
+        }
+        /* the rows' width this array must have: x's, or half of it (glu) */
+        int half = halves && (a == 0 ? 0 : (hook == 1 ? a == 1 : output));
+        Py_ssize_t expected = half ? width / 2 : width;
         if ((k != 'f' && k != 'd') || (kind && k != kind) || views[a].ndim < 1 || w <= 0 ||
-            (width >= 0 && (w != width || items != length))) {
+            (halves && width % 2) || w != expected || items != rows * w) {
             PyErr_SetString(PyExc_TypeError,
-                            "row kernel arrays must be contiguous float32 or float64 of one shape");
+                            halves ? "row kernel arrays must be contiguous float32 or float64 "
+                                     "rows, of x's width or half of it as the hook has them"
+                                   : "row kernel arrays must be contiguous float32 or float64 "
+                                     "of one shape");
             failed = 1;
             break;
         }
         kind = k;
-        width = w;
-        length = items;
+        widths[a] = w;
     }
     nl_rows loop = NULL;
     nl_rows64 loop64 = NULL;
@@ -398,12 +410,19 @@ static PyObject *nl_run_rows(PyObject *self, PyObject *const *args, Py_ssize_t n
             failed = 1;
         }
     }
-    if (!failed && length > 0) {
+    if (!failed && rows > 0) {
         int v = hook != 0;
-        nl_row_job job = {loop,  loop64, views[0].buf, v ? views[1].buf : NULL,
-                          views[v ? 2 : 1].buf, (unsigned char *)views[want - 1].buf,
-                          width, kind == 'f' ? 4 : 8, params};
-        ptrdiff_t rows = length / width;
+        nl_row_job job = {loop,
+                          loop64,
+                          views[0].buf,
+                          v ? views[1].buf : NULL,
+                          views[v ? 2 : 1].buf,
+                          (unsigned char *)views[want - 1].buf,
+                          width,
+                          v ? widths[1] : 0,
+                          widths[v ? 2 : 1],
+                          kind == 'f' ? 4 : 8,
+                          params};
         ptrdiff_t align = width >= NL_SHARE_ALIGN ? 1 : NL_SHARE_ALIGN / width;
         Py_BEGIN_ALLOW_THREADS
         nl_pool_run(nl_row_share, &job, rows,

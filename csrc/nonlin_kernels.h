@@ -267,6 +267,7 @@ typedef struct {
     int nparams;
     nl_row_loops float32;
     nl_row_loops64 float64;
+    int halves; /* glu: f and jvp give rows half as wide as x's, a vjp's v has them */
 } nl_row_family;
 
 /* Unit loops (csrc/units.c): an activation with learned values per unit (prelu's

@@ -1,5 +1,5 @@
-/* Row families: softmax, log_softmax and softmin, norm:mean, norm:std, norm:z and
- * standardize (f, vjp, jvp) along the last axis of float32 and float64 arrays
+/* Row families: softmax, log_softmax and softmin, norm:mean, norm:std, norm:z,
+ * standardize and glu (f, vjp, jvp) along the last axis of float32 and float64 arrays
  * (nonlin.catalog.normalizing). The float32 softmax family follows the wide
  * forms (computed in float64 and rounded once, on rows of finite values):
  *
@@ -788,6 +788,128 @@ NL_NORM_TANGENT(norm_std_jvp, NORM_STD, 0)
 NL_NORM_TANGENT(norm_z_tangent, NORM_Z, 1) /* the Jacobian is symmetric: one loop */
 NL_NORM_TANGENT(standardize_tangent, STANDARDIZE, 1)
 
+/* ------------------------------------------------------------------ glu
+ * x = [a, b] along the row (halves of n values each); f = a sigma(b), vjp and jvp
+ * elementwise in the pairs (a_i, b_i). The exact forms of
+ * nonlin.catalog.normalizing.GLU (its float64 branch: NumPy computes a float32 glu in
+ * float64 and rounds once), operation for operation:
+ *
+ *   e = exp(-|b|), big = 1/(1 + e), small = e big, up = sigma(b), down = sigma(-b)
+ *   _times_gate(c, b)        c up, or (c h) h for b < -700 (h = e^(b/2))
+ *   _times_gate_slope(c, b)  c (up down), or (c h) h for |b| > 700 (h = e^(-|b|/2))
+ *   f    _times_gate(a, b)
+ *   vjp  d = dy / q: da = _times_gate(d, b) q, db = _times_gate_slope(d a, b) q
+ *   jvp  (_times_gate(va / q, b) + _times_gate_slope((vb / q) a, b)) q
+ *
+ * where q is a power of two near |dy| (max(|va|, |vb|) for the jvp), 1 where that is 0
+ * or not finite, within [2^-1022, 2^1022]; the scaling is exact. The path takes q from
+ * NumPy's log2, which may round up just below a power of two; here it is the exponent
+ * itself. The two can differ only where a product falls among the subnormals.
+ *
+ * Every value is handled here, inf and NaN included (the same operations give the
+ * same inf and NaN): no row is left to the path. exp is elementary.h's (the float32
+ * loops' nl_exp_expm1_deep, as the sigmoidal loops; the float64 loops' nl_exp_once,
+ * NumPy's correctly rounded exp but for near-ties), NumPy's subnormals included. */
+
+#define GLU_FAR 700.0
+
+NL_INLINE double glu_exp32(double t) {
+    double unused;
+    return nl_exp_expm1_deep(t, &unused);
+}
+
+NL_INLINE double glu_exp64(double t) {
+    double e = nl_exp_once(nl_above(t, -746.0));
+    return t < -NL_EXP_UNDERFLOW ? 0.0 : e;
+}
+
+/* up = sigma(b) and *down = sigma(-b), both from e = exp(-|b|) (_math.sigmoid_pair) */
+#define GLU_PAIR(EXP, b, up, down)                                                       \
+    do {                                                                                 \
+        double e_ = EXP((b) >= 0 ? -(b) : (b));                                          \
+        double big_ = 1.0 / (1.0 + e_), small_ = e_ * big_;                              \
+        (up) = (b) >= 0 ? big_ : small_;                                                 \
+        (down) = (b) >= 0 ? small_ : big_;                                               \
+    } while (0)
+
+/* h = e^(min(-|b|, -700)/2): both far forms' factor (for b < -700 the two agree, and
+ * beyond |b| = 700 on the right only the slope uses it) */
+#define GLU_HALF(EXP, b) EXP(nl_below((b) >= 0 ? -(b) : (b), -GLU_FAR) * 0.5)
+
+/* The path's power of two near m >= 0 (or NaN), and its inverse: the exponent bits
+ * of m, clamped to [2^-1022, 2^1022]; 1 where m is 0, inf or NaN. */
+NL_INLINE double glu_scale(double m, double *inverse) {
+    double q = nl_double(nl_bits(m) & 0x7ff0000000000000LL);
+    q = nl_below(nl_above(q, 0x1p-1022), 0x1p1022);
+    q = m <= 0x1.fffffffffffffp1023 ? q : 1.0;
+    q = m > 0.0 ? q : 1.0;
+    *inverse = 1.0 / q; /* exact */
+    return q;
+}
+
+#define GLU_LOOPS(T, suffix, EXP)                                                        \
+    static void glu_f_##suffix(const T *x, const T *v, T *y, ptrdiff_t rows,             \
+                               ptrdiff_t width, unsigned char *skipped, double *scratch, \
+                               const nl_params *P) {                                     \
+        (void)v; (void)skipped; (void)scratch; (void)P;                                  \
+        ptrdiff_t n = width / 2;                                                         \
+        for (ptrdiff_t r = 0; r < rows; r++) {                                           \
+            const T *a = x + r * width, *b = a + n;                                      \
+            T *out = y + r * n;                                                          \
+            for (ptrdiff_t i = 0; i < n; i++) {                                          \
+                double ai = (double)a[i], bi = (double)b[i], up, down;                   \
+                GLU_PAIR(EXP, bi, up, down);                                             \
+                double h = GLU_HALF(EXP, bi);                                            \
+                (void)down;                                                              \
+                out[i] = (T)(bi < -GLU_FAR ? (ai * h) * h : ai * up);                    \
+            }                                                                            \
+        }                                                                                \
+    }                                                                                    \
+    static void glu_vjp_##suffix(const T *x, const T *dy, T *y, ptrdiff_t rows,          \
+                                 ptrdiff_t width, unsigned char *skipped,                \
+                                 double *scratch, const nl_params *P) {                  \
+        (void)skipped; (void)scratch; (void)P;                                           \
+        ptrdiff_t n = width / 2;                                                         \
+        for (ptrdiff_t r = 0; r < rows; r++) {                                           \
+            const T *a = x + r * width, *b = a + n, *g = dy + r * n;                     \
+            T *da = y + r * width, *db = da + n;                                         \
+            for (ptrdiff_t i = 0; i < n; i++) {                                          \
+                double ai = (double)a[i], bi = (double)b[i], gi = (double)g[i];          \
+                double up, down, inverse, q = glu_scale(fabs(gi), &inverse);             \
+                GLU_PAIR(EXP, bi, up, down);                                             \
+                double h = GLU_HALF(EXP, bi), d = gi * inverse, c = d * ai;              \
+                double gate = bi < -GLU_FAR ? (d * h) * h : d * up;                      \
+                double slope = fabs(bi) > GLU_FAR ? (c * h) * h : c * (up * down);       \
+                da[i] = (T)(gate * q);                                                   \
+                db[i] = (T)(slope * q);                                                  \
+            }                                                                            \
+        }                                                                                \
+    }                                                                                    \
+    static void glu_jvp_##suffix(const T *x, const T *v, T *y, ptrdiff_t rows,           \
+                                 ptrdiff_t width, unsigned char *skipped,                \
+                                 double *scratch, const nl_params *P) {                  \
+        (void)skipped; (void)scratch; (void)P;                                           \
+        ptrdiff_t n = width / 2;                                                         \
+        for (ptrdiff_t r = 0; r < rows; r++) {                                           \
+            const T *a = x + r * width, *b = a + n, *va = v + r * width, *vb = va + n;   \
+            T *out = y + r * n;                                                          \
+            for (ptrdiff_t i = 0; i < n; i++) {                                          \
+                double ai = (double)a[i], bi = (double)b[i];                             \
+                double ma = fabs((double)va[i]), mb = fabs((double)vb[i]);               \
+                double up, down, inverse, q = glu_scale(nl_above(ma, mb), &inverse);     \
+                GLU_PAIR(EXP, bi, up, down);                                             \
+                double h = GLU_HALF(EXP, bi);                                            \
+                double d = (double)va[i] * inverse, c = ((double)vb[i] * inverse) * ai;  \
+                double gate = bi < -GLU_FAR ? (d * h) * h : d * up;                      \
+                double slope = fabs(bi) > GLU_FAR ? (c * h) * h : c * (up * down);       \
+                out[i] = (T)((gate + slope) * q);                                        \
+            }                                                                            \
+        }                                                                                \
+    }
+
+GLU_LOOPS(float, f32, glu_exp32)
+GLU_LOOPS(double, f64, glu_exp64)
+
 const nl_row_family nl_row_families[] = {
     {"softmax", 0, {softmax_f, softmax_jvp, softmax_jvp},
      {softmax_f64, softmax_jvp64, softmax_jvp64}},
@@ -804,5 +926,7 @@ const nl_row_family nl_row_families[] = {
     {"standardize", 1,
      {standardize_f32, standardize_tangent_f32, standardize_tangent_f32},
      {standardize_f64, standardize_tangent_f64, standardize_tangent_f64}},
-    {NULL, 0, {NULL, NULL, NULL}, {NULL, NULL, NULL}},
+    {"glu", 0, {glu_f_f32, glu_vjp_f32, glu_jvp_f32}, {glu_f_f64, glu_vjp_f64, glu_jvp_f64},
+     1},
+    {NULL, 0, {NULL, NULL, NULL}, {NULL, NULL, NULL}, 0},
 };

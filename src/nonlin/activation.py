@@ -679,8 +679,9 @@ class Activation:
     ) -> tuple[int, Activation] | None:
         """``(axis, self along the last axis)`` where ``self`` is a row operation with
         compiled row loops (softmax and its kin, or a chain of them and elementwise
-        stages) along another axis than the last of ``ndim``-d input: moved there, it
-        runs them (one copy in, one out), and gives the same results along every axis."""
+        stages; glu, which halves that axis) along another axis than the last of
+        ``ndim``-d input: moved there, it runs them (one copy in, one out), and gives the
+        same results along every axis."""
         memo = self.__dict__.get("_moved_memo")
         if memo is None:
             memo = {}
@@ -688,7 +689,7 @@ class Activation:
         key = (ndim, hook, dtype, kernels.enabled())  # (loops may be turned off and on)
         if key not in memo:
             found = None
-            axis = _row_axis(self, ndim)
+            axis = _row_axis(self, ndim, resizing=True)
             if axis is not None and axis != ndim - 1:
                 form = _with_last_axis(self)
                 single = kernels.lookup_rows(form, hook, dtype) is not None
@@ -710,14 +711,15 @@ class Activation:
     ) -> np.ndarray:
         """:meth:`_evaluate` of a row operation along ``axis``, run along the last."""
         axis, form = moved
-        self._check_input(x, _NUMPY_XP)
+        self._check_row_stages(tuple(x.shape), x.dtype)
         reference = Prepared(x, _NUMPY_XP, x.dtype)
+        operand_shape, result_shape = self._operand_and_result_shapes(hook, tuple(x.shape))
         given: tuple[Array, ...] = ()
         if operand is not None:
-            dy = prepare_like(operand[0], reference, operand[1], tuple(x.shape))
+            dy = prepare_like(operand[0], reference, operand[1], operand_shape)
             given = (np.moveaxis(dy, axis, -1),)
         if out is not None:
-            check_out(out, reference, x, tuple(x.shape))
+            check_out(out, reference, x, result_shape)
         target = None if out is None else np.moveaxis(out, axis, -1)
         last = np.moveaxis(x, axis, -1)
         result = engine.evaluate_rows(form, hook, last, _NUMPY_XP, target, given)

@@ -133,6 +133,7 @@ _TORCH: dict[str, Callable[[Any], Kernel]] = {
     "softmax": _torch_functional("softmax", dim=-1),
     "log_softmax": _torch_functional("log_softmax", dim=-1),
     "softmin": _torch_functional("softmin", dim=-1),
+    "glu": _torch_functional("glu", dim=-1),
     # nonlin's prelu shares one slope by default, as torch's num_parameters=1
     "prelu": lambda torch: lambda x: torch.nn.functional.prelu(x, x.new_full((1,), 0.25)),
 }

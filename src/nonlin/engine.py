@@ -347,7 +347,7 @@ def evaluate_rows(
     if x.size and x.dtype in (np.float32, np.float64):
         segments = kernels.lookup_row_chain(act, hook)
         if segments is not None:
-            return _compiled_row_chain(segments, hook, x, xp, out, operands)
+            return _compiled_row_chain(segments, hook, x, xp, out, operands, shape)
     return _in_blocks(act, hook, x, xp, out, 1, operands, x.shape[-1], shape)[0]
 
 
@@ -360,21 +360,30 @@ def _compiled_rows(
     out: np.ndarray | None,
     operands: Sequence[np.ndarray],
 ) -> np.ndarray:
-    """Run a compiled row loop (softmax and its kin, norm:*; rows of x's width), the
-    threads taking shares of whole rows; the rows it leaves (those holding inf or NaN)
-    go through the array-API path."""
+    """Run a compiled row loop (softmax and its kin, norm:*, glu, whose f and jvp halve
+    the rows), the threads taking shares of whole rows; the rows it leaves (those
+    holding inf or NaN) go through the array-API path."""
     width = x.shape[-1]
-    inputs = [np.ascontiguousarray(a).reshape(-1, width) for a in (x, *operands)]
+    shape = act._operand_and_result_shapes(hook, x.shape)[1]
+    rows = x.size // width if width else 0
+    inputs = [np.ascontiguousarray(a).reshape(rows, a.shape[-1]) for a in (x, *operands)]
     direct = _writable_directly(out, inputs, in_place=False)
-    result = out if out is not None and direct else np.empty(x.shape, x.dtype)
-    rows = inputs[0].shape[0]
+    result = out if out is not None and direct else np.empty(shape, x.dtype)
+    flat = result.reshape(rows, shape[-1])
     skipped = np.zeros(rows, dtype=np.uint8)
     threads = 1 if x.size < SMALL else get_threads()
-    if loop(*inputs, result.reshape(-1, width), skipped, threads=threads):
+    if loop(*inputs, flat, skipped, threads=threads):
         left = np.flatnonzero(skipped)
-        flat = result.reshape(-1, width)
         flat[left] = _in_blocks(
-            act, hook, inputs[0][left], xp, None, 1, [a[left] for a in inputs[1:]], width
+            act,
+            hook,
+            inputs[0][left],
+            xp,
+            None,
+            1,
+            [a[left] for a in inputs[1:]],
+            width,
+            (left.size, shape[-1]),
         )[0]
     if out is not None and not direct:
         out[...] = result
@@ -465,15 +474,19 @@ def _compiled_row_chain(
     xp: Any,
     out: np.ndarray | None,
     operands: Sequence[np.ndarray],
+    shape: tuple[int, ...],
 ) -> np.ndarray:
     """Run a chain with row stages (``"tanh+norm:z"``) segment by segment on float64
     blocks of whole rows (a float32 input widened a block at a time, the results
-    rounded once), so the values between the stages stay in cache."""
+    rounded once), so the values between the stages stay in cache. The result has
+    ``shape`` (glu halves its rows; so does a jvp's tangent, and a vjp's cotangent has
+    the halved rows)."""
     width = x.shape[-1]
-    rows = x.reshape(-1, width)
-    given = [a.reshape(-1, width) for a in operands]
-    result = np.empty(x.shape, x.dtype)
-    flat = result.reshape(-1, width)
+    count = x.size // width
+    rows = x.reshape(count, width)
+    given = [a.reshape(count, a.shape[-1]) for a in operands]
+    result = np.empty(shape, x.dtype)
+    flat = result.reshape(count, shape[-1])
     step = max(ROW_BLOCK // width, 1)
 
     def run(start: int, stop: int) -> None:

@@ -325,6 +325,7 @@ ROW_FAMILIES: dict[str, tuple[str, ...]] = {
     "norm:std": ("eps",),
     "norm:z": ("eps",),
     "standardize": ("epsilon",),
+    "glu": (),
 }
 
 

@@ -382,3 +382,50 @@ def test_the_direct_route_is_taken_only_where_it_applies(monkeypatch):
     assert len(taken) == 2
     np.testing.assert_array_equal(y, act(x))
     assert len(taken) == 3
+
+
+@pytest.mark.parametrize("hook", ["_f", "_vjp", "_jvp"])
+@pytest.mark.parametrize("spec", ["softmax", "norm:z", "glu", "log_softmax"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(6,), (0, 4), (9, 3, 10), (40, 2000)])
+def test_the_direct_route_of_row_loops_gives_the_engine_results(spec, hook, dtype, shape):
+    if not kernels.enabled():
+        pytest.skip("the compiled extension is not built")
+    act = nl.get(spec)
+    rng = np.random.default_rng(len(shape))
+    x = np.asarray(rng.standard_normal(shape) * 4, dtype=dtype)
+    if x.size:  # a row with inf and one with NaN: the loops leave them to the path
+        x.reshape(-1, shape[-1])[0, 1] = np.inf
+        x.reshape(-1, shape[-1])[-1, 0] = np.nan
+    operand_shape, result_shape = act._operand_and_result_shapes(hook, shape)
+    v = np.asarray(rng.standard_normal(operand_shape), dtype=dtype)
+    target = np.full(result_shape, 7.0, dtype=dtype)
+    if hook == "_f":
+        direct, checked = act(x), act(x, out=target)
+    else:
+        method = getattr(act, hook[1:])
+        direct, checked = method(x, v), method(x, v, out=target)
+    assert type(direct) is np.ndarray and direct.shape == result_shape
+    assert_same_bits(direct.reshape(-1), checked.reshape(-1), np.resize(x, direct.size))
+
+
+def test_the_direct_route_of_row_loops_is_taken_only_where_it_applies(monkeypatch):
+    if not kernels.enabled():
+        pytest.skip("the compiled extension is not built")
+    taken = []
+    original = engine.run_rows_direct
+    monkeypatch.setattr(engine, "run_rows_direct", lambda *a: taken.append(1) or original(*a))
+    act = nl.get("glu")
+    x = np.linspace(-3, 3, 1000, dtype=np.float32).reshape(10, 100)
+    dy = np.ones((10, 50), dtype=np.float32)
+    act(x)
+    act.vjp(x, dy)
+    assert len(taken) == 2
+    with pytest.raises(nl.InputError, match="dy has shape"):
+        act.vjp(x, np.ones((10, 100), dtype=np.float32))  # x's shape, not f(x)'s
+    with pytest.raises(nl.InputError, match="odd"):
+        act(x[:, :99].copy())
+    act(np.asfortranarray(x))
+    nl.get("glu(axis=0)")(x)  # moved to the last axis: the checked route
+    nl.get("sparsemax")(x)  # no row loops
+    assert len(taken) == 2

@@ -514,23 +514,10 @@ class Activation:
         equal NumPy's, nothing is computed now, and no floating-point warning escapes
         when the graph is computed later.
         """
-        if type(x) is np.ndarray and out is None:
-            # The common call (a cached activation on a C-contiguous NumPy array, no
-            # out=): straight to its compiled loop, a few microseconds sooner than the
-            # checks below, which a 1000-element call would otherwise spend most of its
-            # time in.
-            direct = self._compiled_runner(hook, x.dtype)
-            if direct is not None and x.flags.c_contiguous:
-                if operand is None:
-                    return engine.run_direct(direct, x, (), outputs)
-                other = operand[0]
-                if (
-                    type(other) is np.ndarray
-                    and other.dtype == x.dtype
-                    and other.shape == x.shape
-                    and other.flags.c_contiguous
-                ):
-                    return engine.run_direct(direct, x, (other,), outputs)
+        if type(x) is np.ndarray and out is None and x.flags.c_contiguous:
+            result = self._evaluate_directly(hook, x, operand, outputs)
+            if result is not None:
+                return result
         numpy_float = type(x) is np.ndarray and x.dtype.kind == "f"
         same_kind = numpy_float and (
             operand is None or (type(operand[0]) is np.ndarray and operand[0].dtype == x.dtype)
@@ -613,6 +600,58 @@ class Activation:
             )
             object.__setattr__(self, "_engine_ready_memo", ready)
         return bool(ready)
+
+    def _evaluate_directly(
+        self, hook: str, x: np.ndarray, operand: tuple[Any, str] | None, outputs: int
+    ) -> Any:
+        """:meth:`_evaluate` for the common call, or None where it does not apply: a
+        cached activation with a compiled loop (elementwise, or a row loop along the
+        last axis) on a C-contiguous NumPy array, a ``dy`` (``v``) of the shape and dtype
+        it needs, no ``out=``. It goes straight to the loop, some microseconds sooner
+        than the general checks, which a 1000-element call would spend most of its time
+        in."""
+        direct = self._compiled_runner(hook, x.dtype)
+        if direct is not None:
+            if operand is None:
+                return engine.run_direct(direct, x, (), outputs)
+            if _plain_operand(operand[0], x.dtype, x.shape):
+                return engine.run_direct(direct, x, (operand[0],), outputs)
+            return None
+        rows = self._row_runner(hook, x.dtype, x.ndim)
+        if rows is None or not x.shape[-1]:
+            return None
+        self._check_row_stages(x.shape, x.dtype)
+        operand_shape, result_shape = self._operand_and_result_shapes(hook, x.shape)
+        form, run = rows
+        if operand is None:
+            return engine.run_rows_direct(form, hook, run, x, (), result_shape, _NUMPY_XP)
+        if _plain_operand(operand[0], x.dtype, operand_shape):
+            given = (operand[0],)
+            return engine.run_rows_direct(form, hook, run, x, given, result_shape, _NUMPY_XP)
+        return None
+
+    def _row_runner(
+        self, hook: str, dtype: np.dtype, ndim: int
+    ) -> tuple[Activation, Callable[..., int]] | None:
+        """``(rows form, bound loop)``: the compiled row loop :func:`engine.evaluate_rows`
+        would run for ``hook`` on C-contiguous ``ndim``-d ``dtype`` input (softmax and its
+        kin, norm:*, glu along the last axis), or None. Kept on the instance, keyed also
+        on whether loops are on."""
+        memo = self.__dict__.get("_row_runner_memo")
+        if memo is None:
+            memo = {}
+            object.__setattr__(self, "_row_runner_memo", memo)
+        key = (hook, dtype, ndim, kernels.enabled())
+        found = memo.get(key, False)
+        if found is False:
+            found = None
+            form = None if hook not in _ROW_HOOKS else self._rows_form(ndim)
+            if form is not None and not self._engine_ready() and engine.runs_directly():
+                loop = kernels.lookup_rows(form, hook, dtype)
+                if loop is not None:
+                    found = (form, loop.bound())
+            memo[key] = found
+        return found
 
     def _compiled_runner(self, hook: str, dtype: np.dtype) -> Callable[..., None] | None:
         """The compiled elementwise loop (or chain) :func:`engine.evaluate_hook` would
@@ -825,6 +864,17 @@ class Activation:
     def iter_stages(self) -> Iterator[Activation]:
         """The activations a chain applies in order (just ``self`` for one)."""
         yield self
+
+
+def _plain_operand(other: Any, dtype: np.dtype, shape: tuple[int, ...]) -> bool:
+    """Whether a ``dy`` (``v``) may go straight to a compiled loop: a C-contiguous NumPy
+    array of ``dtype`` and ``shape``."""
+    return (
+        type(other) is np.ndarray
+        and other.dtype == dtype
+        and other.shape == shape
+        and other.flags.c_contiguous
+    )
 
 
 def _row_axis(act: Activation, ndim: int, resizing: bool = False) -> int | None:

@@ -373,22 +373,59 @@ def _compiled_rows(
     skipped = np.zeros(rows, dtype=np.uint8)
     threads = 1 if x.size < SMALL else get_threads()
     if loop(*inputs, flat, skipped, threads=threads):
-        left = np.flatnonzero(skipped)
-        flat[left] = _in_blocks(
-            act,
-            hook,
-            inputs[0][left],
-            xp,
-            None,
-            1,
-            [a[left] for a in inputs[1:]],
-            width,
-            (left.size, shape[-1]),
-        )[0]
+        _rows_on_the_path(act, hook, inputs[0], inputs[1:], flat, skipped, xp)
     if out is not None and not direct:
         out[...] = result
         return out
     return result
+
+
+def run_rows_direct(
+    act: Any,
+    hook: str,
+    run: Callable[..., int],
+    x: np.ndarray,
+    operands: tuple[np.ndarray, ...],
+    shape: tuple[int, ...],
+    xp: Any,
+) -> np.ndarray:
+    """:func:`_compiled_rows` for the common call: a row loop bound to its family
+    (``run(threads, x, [v,] y, skipped)``), C-contiguous ``x`` with rows of at least
+    one value and ``operands`` of the shapes the hook takes, a fresh result of
+    ``shape``."""
+    rows = x.size // x.shape[-1]
+    result = np.empty(shape, x.dtype)
+    skipped = np.zeros(rows, dtype=np.uint8)
+    if run(1 if x.size < SMALL else get_threads(), x, *operands, result, skipped):
+        inputs = [a.reshape(rows, a.shape[-1]) for a in (x, *operands)]
+        flat = result.reshape(rows, shape[-1])
+        _rows_on_the_path(act, hook, inputs[0], inputs[1:], flat, skipped, xp)
+    return result
+
+
+def _rows_on_the_path(
+    act: Any,
+    hook: str,
+    x: np.ndarray,
+    operands: Sequence[np.ndarray],
+    result: np.ndarray,
+    skipped: np.ndarray,
+    xp: Any,
+) -> None:
+    """Compute the rows a row loop left (flagged in ``skipped``: those holding inf or
+    NaN) on the array-API path, into ``result``; every array 2-d, (rows, width)."""
+    left = np.flatnonzero(skipped)
+    result[left] = _in_blocks(
+        act,
+        hook,
+        x[left],
+        xp,
+        None,
+        1,
+        [a[left] for a in operands],
+        x.shape[-1],
+        (left.size, result.shape[-1]),
+    )[0]
 
 
 def evaluate_leading(

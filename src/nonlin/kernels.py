@@ -312,6 +312,10 @@ class RowLoop(NamedTuple):
         """Run the loop; the number of rows it left (flagged in ``skipped``)."""
         return int(_kernels.run_rows(self.family, self.hook, self.params, threads, *arrays))
 
+    def bound(self) -> Callable[..., int]:
+        """The loop as ``run(threads, x, [v,] y, skipped)``: one C call, no Python frame."""
+        return partial(_kernels.run_rows, self.family, self.hook, self.params)
+
 
 # The row hooks a row family implements, by the number the extension knows them by.
 ROW_HOOKS = {"_f": 0, "_vjp": 1, "_jvp": 2}

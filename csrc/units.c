@@ -1,14 +1,16 @@
 /* Unit families: activations with learned values per unit along an axis
- * (nonlin.catalog.learnable): prelu (its slope a) and lgrelu (its two slopes, a =
- * e^gain and b = e^leak, which the module takes from NumPy's exp as the path does).
+ * (nonlin.catalog.learnable): prelu (its slope a), lgrelu (its two slopes, a = e^gain
+ * and b = e^leak, which the module takes from NumPy's exp as the path does) and
+ * elu_learnable (alpha, or e^gain).
  * The module (module.c) walks the array as
  * (outer, units, inner) and hands each loop a run of values with the matching run of
  * learned values, so a loop is one vectorised pass with a[i] beside x[i].
  *
- * The formulas are PReLU's (_fp, _dfp, _d2fp), operation for operation, in float64:
- * float32 results are the path's bits (it computes in float64 and rounds once).
+ * The formulas are the classes' (_fp, _dfp, _d2fp), operation for operation, in
+ * float64: float32 results are the path's bits (it computes in float64 and rounds
+ * once), and so are float64 ones where no libm function is involved (prelu, lgrelu).
  */
-#include "nonlin_kernels.h"
+#include "elementary.h"
 
 /* f = x (x > 0) | a min(x, 0), 0 where a is 0 (not 0 * -inf); f' = 1 | a (x < 0) | at
  * 0 whichever of 1 and a is smaller in magnitude; f'' = 0; NaN in, NaN out. */
@@ -101,13 +103,51 @@ NL_INLINE void lgrelu_point(double x, double a, double b, double *f, double *df,
     if (want & NL_D2F) *d2f = x != x ? x : 0.0;
 }
 
+/* elu_learnable (a = alpha, or NumPy's e^gain where log=True, as the path takes it):
+ * f = x (x > 0) | s expm1(min(x, 0)); f' = 1 (x > 0) | s e^min(x,0) (x < 0) | at 0
+ * whichever of 1 and s is smaller in magnitude; f'' = 0 (x >= 0) | s e^min(x,0); NaN in,
+ * NaN out; s = a + 0 (the path's alpha + zeros). The path's float64 exp and expm1 are
+ * NumPy's (libm): the float32 loops take them from nl_exp_expm1_deep, as elu's float32
+ * loops, the float64 loops from nl_exp_pair (correctly rounded but for near-ties) and
+ * multiply as the path does. */
+#define NL_ELU_LEARNABLE_POINT(name, EXP_EXPM1)                                          \
+    NL_INLINE void name##_point(double x, double a, double b, double *f, double *df,    \
+                                double *d2f, int want) {                                \
+        (void)b; (void)want;                                                            \
+        double xn = x > 0 ? 0.0 : x; /* NaN stays NaN, -0 stays -0 */                   \
+        double m, e = EXP_EXPM1(xn, &m);                                                \
+        m = xn == 0 ? xn : m; /* expm1(-0) = -0 */                                      \
+        double s = a + 0.0, left = s * e;                                               \
+        double size = s < 0 ? -s : s;                                                   \
+        double smaller = 1.0 <= size ? 1.0 : s;                                         \
+        double slope = x > 0 ? 1.0 : (x < 0 ? left : smaller);                          \
+        *f = x > 0 ? x : s * m;                                                         \
+        *df = x != x ? x : slope;                                                       \
+        *d2f = x >= 0 ? 0.0 : left;                                                     \
+    }
+
+/* exp(t) and expm1(t), each rounded once (nl_exp_pair's pair for expm1, summed). */
+NL_INLINE double elu_learnable_exp64(double t, double *expm1_t) {
+    double e_lo, m_hi, m_lo;
+    double e = nl_exp_pair(t, 0.0, &e_lo, &m_hi, &m_lo);
+    *expm1_t = m_hi + m_lo;
+    return e;
+}
+
+NL_ELU_LEARNABLE_POINT(elu_learnable32, nl_exp_expm1_deep)
+NL_ELU_LEARNABLE_POINT(elu_learnable64, elu_learnable_exp64)
+
 NL_UNIT_LOOPS(prelu, float, f32)
 NL_UNIT_LOOPS(prelu, double, f64)
 NL_UNIT_LOOPS(lgrelu, float, f32)
 NL_UNIT_LOOPS(lgrelu, double, f64)
+NL_UNIT_LOOPS(elu_learnable32, float, f32)
+NL_UNIT_LOOPS(elu_learnable64, double, f64)
 
 const nl_unit_family nl_unit_families[] = {
     {"prelu", 1, NL_UNIT_HOOKS(prelu, f32), NL_UNIT_HOOKS(prelu, f64)},
     {"lgrelu", 2, NL_UNIT_HOOKS(lgrelu, f32), NL_UNIT_HOOKS(lgrelu, f64)},
+    {"elu_learnable", 1, NL_UNIT_HOOKS(elu_learnable32, f32),
+     NL_UNIT_HOOKS(elu_learnable64, f64)},
     {NULL, 0, {NULL, NULL, NULL, NULL, NULL}, {NULL, NULL, NULL, NULL, NULL}},
 };

@@ -1,5 +1,5 @@
-"""Compiled unit loops (csrc/units.c): prelu (a learned slope per unit) and lgrelu (a
-learned gain and leak per unit).
+"""Compiled unit loops (csrc/units.c): prelu (a learned slope per unit), lgrelu (a
+learned gain and leak per unit) and elu_learnable (alpha, or its log, per unit).
 
 The loops see the array as (outer, units, inner) around the activation's axis; every
 hook gives the array-API path's bits, float32 and float64, signed zeros and NaN
@@ -36,6 +36,9 @@ LAYOUTS = [
     ("prelu(axis=0)", (13, 11)),
     ("prelu(axis=-1)", (7,)),
     ("prelu", ()),
+    ("elu_learnable(axis=-1)", (500, 200)),
+    ("elu_learnable(log=True, axis=1)", (2, 9, 40_000)),
+    ("elu_learnable", (70_001,)),
 ]
 
 
@@ -47,7 +50,12 @@ def _prelu(spec: str, shape: tuple[int, ...], rng: np.random.Generator) -> nl.Ac
         chosen = rng.standard_normal(units) * 3
         # prelu's slopes as they are; lgrelu's are exp of its values (inf, 0, NaN, ...),
         # the leak's specials one place on from the gain's
-        specials = {"slope": SLOPES, "gain": LOGS, "leak": LOGS[1:] + LOGS[:1]}[name]
+        specials = {
+            "slope": SLOPES,
+            "alpha": SLOPES,
+            "gain": LOGS,
+            "leak": LOGS[1:] + LOGS[:1],
+        }[name]
         chosen[: len(specials)] = specials[:units]
         values[name] = chosen if act.axis is not None else chosen[0]
     act.set_params(values)
@@ -80,10 +88,39 @@ def test_unit_loops_give_the_array_api_paths_bits(spec, shape, dtype, threads, b
     with kernels.disabled():
         reference = _calls(act, x, v)
     bits = np.uint32 if dtype == np.float32 else np.uint64
+    # elu_learnable's float64 path has libm's exp and expm1 (within an ulp), the loops
+    # their own (correctly rounded but for near-ties): a few ulp apart at most
+    ulps = 3 if dtype == np.float64 and spec.startswith("elu_learnable") else 0
     for mine, theirs in zip(ours, reference, strict=True):
         assert mine.dtype == dtype and mine.shape == shape
         same = (mine.view(bits) == theirs.view(bits)) | (np.isnan(mine) & np.isnan(theirs))
+        if ulps:
+            with np.errstate(invalid="ignore"):  # (inf - inf where both are inf)
+                near = np.abs(mine - theirs) <= ulps * np.spacing(np.abs(theirs))
+            same |= np.isfinite(theirs) & near & (np.signbit(mine) == np.signbit(theirs))
         assert same.all(), (mine[~same][:5], theirs[~same][:5])
+
+
+def test_float64_elu_learnable_loops_are_as_accurate_as_the_path():
+    mpmath = pytest.importorskip("mpmath")
+    act = nl.get("elu_learnable(axis=-1)").clone()
+    rng = np.random.default_rng(4)
+    act.set_params({"alpha": np.exp(rng.uniform(-5, 5, 8))})
+    x = -np.exp(rng.uniform(-30, 6, (250, 8)))  # the expm1 branch, small to deep
+    ours = act(x)
+    with kernels.disabled():
+        path = act(x)
+    alpha = act.params["alpha"]
+    mpmath.mp.dps = 40
+    errors = []
+    for i, j in np.ndindex(x.shape):
+        truth = mpmath.mpf(float(alpha[j])) * mpmath.expm1(mpmath.mpf(float(x[i, j])))
+        ulp = float(np.spacing(abs(float(truth))))
+        errors.append([float(abs(mpmath.mpf(float(y[i, j])) - truth)) / ulp for y in (ours, path)])
+    mine, theirs = np.array(errors).T
+    # two roundings after exp (expm1, then the product by alpha) on either side
+    assert mine.max() <= 1.5 and np.all(mine <= theirs + 1.0)
+    assert mine.mean() <= theirs.mean() + 0.05, (mine.mean(), theirs.mean())
 
 
 def test_prelu_loops_write_into_out_and_in_place(threads):
@@ -102,7 +139,7 @@ def test_prelu_loops_write_into_out_and_in_place(threads):
 
 
 def test_other_learnable_activations_have_no_unit_loops():
-    for spec in ["elu_learnable", "maxout:3", "pau", "snake", "swish_learnable"]:
+    for spec in ["maxout:3", "pau", "snake", "swish_learnable"]:
         assert kernels.lookup_units(nl.get(spec), "_f", np.dtype(np.float64)) is None
 
 

@@ -486,12 +486,20 @@ def _lgrelu_values(act: Any) -> np.ndarray:
     return np.stack([gain, leak])
 
 
+def _elu_learnable_values(act: Any) -> np.ndarray:
+    # the path's alpha: the learned value, or NumPy's exp of the learned gain
+    if act.log:
+        return np.exp(np.asarray(act.params["gain"], dtype=np.float64).reshape(1, -1) + 0.0)
+    return np.asarray(act.params["alpha"], dtype=np.float64).reshape(1, -1)
+
+
 # Activations with learned values per unit that have unit loops (csrc/units.c), by
 # canonical name: the float64 values a loop takes, one row per value, one column per
 # unit (one column where they are shared).
 UNIT_FAMILIES: dict[str, Callable[[Any], np.ndarray]] = {
     "prelu": _prelu_values,
     "lgrelu": _lgrelu_values,
+    "elu_learnable": _elu_learnable_values,
 }
 
 
@@ -537,8 +545,8 @@ class BoundUnitLoop(NamedTuple):
 
 @lru_cache(maxsize=1024)
 def lookup_units(act: Any, hook: str, dtype: np.dtype) -> UnitLoop | None:
-    """The compiled unit loop for ``hook`` of a learnable ``act`` (prelu, lgrelu), or
-    None."""
+    """The compiled unit loop for ``hook`` of a learnable ``act`` (prelu, lgrelu,
+    elu_learnable), or None."""
     if not enabled() or hook not in HOOKS or dtype not in _DTYPES:
         return None
     if not type(act).__module__.startswith("nonlin.catalog."):

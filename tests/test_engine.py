@@ -308,6 +308,50 @@ def test_learnable_activations_in_blocks_of_the_first_axis_equal_one_plain_call(
     np.testing.assert_array_equal(out, plain[0])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    ("spec", "shape"), [(spec, shape) for spec, shape in LEADING if "+" not in spec]
+)
+def test_parameter_gradients_in_blocks_of_the_first_axis_equal_one_plain_call(
+    spec, shape, dtype, monkeypatch
+):
+    act = nl.get(spec).clone()
+    rng = np.random.default_rng(12)
+    units = None if act.axis is None else shape[act.axis]
+    params = act.init_params(units, rng=rng)
+    act.set_params({k: v + rng.standard_normal(np.shape(v)) for k, v in params.items()})
+    x = (rng.standard_normal(shape) * 4).astype(dtype)
+    dy = rng.standard_normal(shape).astype(dtype)
+    blocks = act._param_vjp_in_blocks(x, dy)
+    assert blocks == (x.size >= engine.SMALL and "axis=0" not in spec)
+    results = []
+    before = engine.get_threads()
+    try:
+        for count in (1, 2, 3):  # the blocks' sums add in one order on any thread count
+            engine.set_threads(count)
+            results.append(act.param_vjp(x, dy))
+    finally:
+        engine.set_threads(before)
+    wide = x.astype(np.float64), dy.astype(np.float64)
+    with np.errstate(all="ignore"):
+        terms = act._pgrad(*wide, act._bound(wide[0], XP), XP)
+        sizes = act._reduce({k: np.abs(v) for k, v in terms.items()}, wide[0], XP)
+    monkeypatch.setattr(type(act), "_param_vjp_in_blocks", lambda self, x, dy: False)
+    with np.errstate(all="ignore"):
+        plain = act.param_vjp(x, dy)
+    for ours in results:
+        assert ours.keys() == plain.keys()
+        for name, value in ours.items():
+            assert type(value) is np.ndarray and value.dtype == dtype
+            assert value.shape == plain[name].shape
+            assert_same_bits(value.ravel(), results[0][name].ravel(), value.ravel())
+            if dtype == np.float32:  # float64 sums, rounded once: the same float32 sums
+                np.testing.assert_array_equal(value, plain[name])
+            else:  # the float64 sums add in another order
+                allowed = 1e-14 * np.asarray(sizes[name])
+                assert np.all(np.abs(value - plain[name]) <= allowed), name
+
+
 def test_learnable_blocks_make_the_values_once_and_check_the_units_first():
     act = nl.get("prelu(axis=-1)").clone()
     x = np.ones((engine.SMALL, 3))

@@ -481,6 +481,39 @@ def evaluate_leading(
     return tuple(results)
 
 
+def param_vjp_leading(act: Any, x: np.ndarray, dy: np.ndarray, xp: Any) -> dict[str, np.ndarray]:
+    """``act.param_vjp(x, dy)`` of a learnable activation whose values are not along
+    the first axis, on float64 blocks of whole slices of that axis (float32 widened a
+    block at a time), on a few threads: each block's contributions (``act._pgrad``)
+    summed over every axis but the unit axis, and the blocks' sums added in block
+    order, whatever the thread count. The sums are float64, as on the array-API path,
+    which adds in another order (the last bits of a float64 result may differ).
+    """
+    wide = np.dtype(np.float64)
+    if not act._store:  # first use: made now, not by racing threads
+        act._bound(np.broadcast_to(wide.type(0), x.shape), xp)
+    act._check_input(x, xp)
+    length = x.shape[0]
+    step = max(ROW_BLOCK // max(x.size // max(length, 1), 1), 1)
+    sums: dict[int, dict[str, np.ndarray]] = {}
+
+    def run(start: int, stop: int) -> None:
+        with np.errstate(all="ignore"):
+            for low in range(start, stop, step):
+                high = min(low + step, stop)
+                block, cotangent = (a[low:high].astype(wide, copy=False) for a in (x, dy))
+                values = act._bound(block, xp)
+                sums[low] = act._reduce(act._pgrad(block, cotangent, values, xp), block, xp)
+
+    threads = 1 if x.size < SMALL else get_threads()
+    if threads == 1 or length < 2:
+        run(0, length)
+    else:
+        _run_shared(run, length, threads, step)
+    ordered = [sums[low] for low in sorted(sums)]
+    return {name: np.sum([part[name] for part in ordered], axis=0) for name in ordered[0]}
+
+
 def _compiled_units(
     loop: kernels.UnitLoop,
     act: Any,

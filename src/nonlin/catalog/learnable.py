@@ -60,10 +60,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from .. import engine
 from .._math import nonnegative, nonpositive, sigmoid_pair, split, two_product
 from ..activation import Activation, Traits, param, register
 from ..errors import InputError, ParameterError
-from ..namespace import Array, Namespace, prepare, prepare_like, quiet
+from ..namespace import Array, Namespace, namespace, prepare, prepare_like, quiet
 from .rectifiers import _keep_nan, _leaky, _leaky_grad
 from .smooth import _silu_curvature, _silu_parts, _silu_slope, _unscale
 
@@ -263,6 +264,25 @@ class Learnable(Activation):
             out[name] = xp.reshape(value, shape)
         return out
 
+    def _param_vjp_in_blocks(self, x: Any, dy: Any) -> bool:
+        """Whether :func:`nonlin.engine.param_vjp_leading` computes ``param_vjp(x, dy)``:
+        large float32 or float64 NumPy arrays of one shape and dtype, a built-in
+        activation, its values along another axis than the first (or shared)."""
+        if type(x) is not np.ndarray or type(dy) is not np.ndarray:
+            return False
+        if x.dtype not in (np.float32, np.float64) or dy.dtype != x.dtype:
+            return False
+        if x.shape != dy.shape or x.size < engine.SMALL or not x.ndim:
+            return False
+        if not type(self).__module__.startswith("nonlin.catalog."):
+            return False  # a user's subclass may not be written for blocks
+        axis = self.axis
+        if axis is None:
+            return True
+        # values along the first axis would be split by the blocks; an axis out of
+        # range is left to the plain call, which says what is wrong
+        return isinstance(axis, int) and -x.ndim <= axis < x.ndim and axis % x.ndim != 0
+
     def _reduce(self, contributions: Mapping[str, Array], x: Array, xp: Namespace) -> Params:
         """Sum per-element contributions over every axis but the feature axis."""
         ndim = len(x.shape)
@@ -310,6 +330,9 @@ class Learnable(Activation):
 
     def param_vjp(self, x: Any, dy: Any, /) -> Params:
         """``{name: d sum(dy * f(x)) / d param}``, shaped like ``act.params``."""
+        if self._param_vjp_in_blocks(x, dy):
+            grads = engine.param_vjp_leading(self, x, dy, namespace(x))
+            return {name: np.asarray(value, dtype=x.dtype) for name, value in grads.items()}
         prepared = prepare(x)
         cotangent = prepare_like(dy, prepared, "dy")
         xp = prepared.xp

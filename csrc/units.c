@@ -10,6 +10,8 @@
  * float64: float32 results are the path's bits (it computes in float64 and rounds
  * once), and so are float64 ones where no libm function is involved (prelu, lgrelu).
  */
+#include <float.h>
+
 #include "elementary.h"
 
 /* f = x (x > 0) | a min(x, 0), 0 where a is 0 (not 0 * -inf); f' = 1 | a (x < 0) | at
@@ -137,6 +139,200 @@ NL_INLINE double elu_learnable_exp64(double t, double *expm1_t) {
 NL_ELU_LEARNABLE_POINT(elu_learnable32, nl_exp_expm1_deep)
 NL_ELU_LEARNABLE_POINT(elu_learnable64, elu_learnable_exp64)
 
+/* ------------------------------------------------------------------ snake
+ * f = x + x sin(t) sinc(t), t = a x (a = alpha + 0, as the path's alpha + zeros);
+ * f' = 1 + sin 2t, or cos(2t)^2 / (1 - sin 2t) where sin 2t < -1/2; f'' = 2 a cos 2t:
+ * Snake._fp, _dfp and _d2fp operation for operation. Where x is not finite or a x
+ * overflows, f = x, f' = 1 and f'' = 0 (NaN kept in f' and f'').
+ *
+ * The path's sin and cos are libm's. Ours (snake_sincos) are vectorised and, like
+ * libm's, within about half an ulp, so that float32 results, rounded once from
+ * float64, are the path's but where a float64 value falls within an ulp or two of a
+ * float32 rounding boundary; float64 results are within a few ulp. An argument
+ * beyond SNAKE_LIMIT (2t included) takes libm's sin and cos, in a second pass over
+ * each block of SNAKE_BLOCK values (the block is read before it is written, so that
+ * the loops work in place). */
+
+#define SNAKE_LIMIT 0x1p16
+#define SNAKE_BLOCK 64
+
+/* pi/2 = P1 + P2 + P3 + 1e-37, P1 and P2 of 33 bits: k P1 and k P2 are exact for
+ * |k| < 2^20 */
+static const double SNAKE_P1 = 0x1.921fb544p+0, SNAKE_P2 = 0x1.0b4611a6p-34;
+static const double SNAKE_P3 = 0x1.3198a2e037073p-69;
+static const double SNAKE_2_OVER_PI = 0x1.45f306dc9c883p-1;
+
+/* sin and cos of r = hi + lo (|r| <= pi/4 or a little more; lo below an ulp of hi, or
+ * both tiny): the Taylor series to r^17 and r^18 (the rest is below 2^-62 of the
+ * result there), hi^2 = z + z_lo exactly, lo to first order. */
+NL_INLINE void snake_sincos_reduced(double hi, double lo, double *s, double *c) {
+    double z_lo, z = nl_two_product(hi, hi, &z_lo);
+    /* sin hi = hi + hi z P(z), P = -1/3! + z/5! - ... + z^7/17! */
+    double p = 1.0 / 355687428096000.0;
+    p = nl_fma(p, z, -1.0 / 1307674368000.0);
+    p = nl_fma(p, z, 1.0 / 6227020800.0);
+    p = nl_fma(p, z, -1.0 / 39916800.0);
+    p = nl_fma(p, z, 1.0 / 362880.0);
+    p = nl_fma(p, z, -1.0 / 5040.0);
+    p = nl_fma(p, z, 1.0 / 120.0);
+    p = nl_fma(p, z, -1.0 / 6.0);
+    /* cos hi = 1 - z/2 + z^2 Q(z), Q = 1/4! - z/6! + ... - z^7/18! */
+    double q = -1.0 / 6402373705728000.0;
+    q = nl_fma(q, z, 1.0 / 20922789888000.0);
+    q = nl_fma(q, z, -1.0 / 87178291200.0);
+    q = nl_fma(q, z, 1.0 / 479001600.0);
+    q = nl_fma(q, z, -1.0 / 3628800.0);
+    q = nl_fma(q, z, 1.0 / 40320.0);
+    q = nl_fma(q, z, -1.0 / 720.0);
+    q = nl_fma(q, z, 1.0 / 24.0);
+    double half = 0.5 * z;
+    double w = 1.0 - half, w_err = (1.0 - w) - half; /* exact: |half| < 1 */
+    *s = hi + (hi * (z * p) + (lo * (1.0 - half) - hi * (z_lo * (1.0 / 6.0))));
+    *c = w + (w_err + (((z * z) * q - hi * lo) - 0.5 * z_lo));
+}
+
+/* sin t and cos t for |t| <= SNAKE_LIMIT (NaN for NaN; anything beyond): t = k pi/2 +
+ * r, r from the three parts of pi/2 (exact but for k P3's rounding and the 1e-37
+ * left out, far below any r that a double t near a multiple of pi/2 leaves), then the
+ * quadrant. Double comparisons only (q = k mod 4 in -2..2), so that gcc vectorises. */
+NL_INLINE void snake_sincos(double t, double *s, double *c) {
+    double k = nl_fma(t, SNAKE_2_OVER_PI, NL_SHIFT) - NL_SHIFT; /* nearest integer */
+    double r1 = t - k * SNAKE_P1; /* exact (Sterbenz; k P1 exact) */
+    double lo, hi = nl_two_sum(r1, -(k * SNAKE_P2), &lo);
+    lo = lo - k * SNAKE_P3;
+    double sr, cr;
+    snake_sincos_reduced(hi, lo, &sr, &cr);
+    double q = k - 4.0 * ((k * 0.25 + NL_SHIFT) - NL_SHIFT);
+    double sq = q == 0 ? sr : (q == 1 ? cr : (q == -1 ? -cr : -sr));
+    *s = t == 0 ? t : sq; /* sin(-0) = -0 (the series' sum would make it +0) */
+    *c = q == 0 ? cr : (q == 1 ? -sr : (q == -1 ? sr : -cr));
+}
+
+NL_INLINE void snake_libm_sincos(double t, double *s, double *c) {
+    *s = sin(t);
+    *c = cos(t);
+}
+
+/* sin 2t and cos 2t: ours where 2t is within SNAKE_LIMIT (the second pass takes the
+ * others); the path's form (from sin t and cos t where 2t overflows) with libm's. */
+NL_INLINE void snake_double(double t, double *s2, double *c2) {
+    snake_sincos(2.0 * t, s2, c2);
+}
+
+NL_INLINE void snake_libm_double(double t, double *s2, double *c2) {
+    int safe = fabs(t) <= DBL_MAX / 2;
+    double s, c;
+    snake_libm_sincos(t, &s, &c);
+    *s2 = safe ? sin(2.0 * t) : (2.0 * s) * c;
+    *c2 = safe ? cos(2.0 * t) : 1.0 - (2.0 * s) * s;
+}
+
+/* t = a x where x is finite and a x does not overflow ("tame"), else 0 */
+NL_INLINE double snake_t(double x, double a, double *xs) {
+    *xs = fabs(x) <= DBL_MAX ? x : 0.0;
+    double t = (a + 0.0) * *xs;
+    return fabs(t) <= DBL_MAX ? t : 0.0;
+}
+
+/* Whether the second pass takes x (libm's sin and cos). */
+NL_INLINE int snake_far(double x, double a) {
+    double xs;
+    return fabs(snake_t(x, a, &xs)) > 0.5 * SNAKE_LIMIT;
+}
+
+#define NL_SNAKE_POINT(name, SINCOS, DOUBLE)                                             \
+    NL_INLINE void name(double x, double a, double *f, double *df, double *d2f,         \
+                        int want) {                                                     \
+        double xs, t = snake_t(x, a, &xs);                                              \
+        double tame = fabs(x) <= DBL_MAX ? (fabs((a + 0.0) * xs) <= DBL_MAX ? 1.0 : 0.0)  \
+                                         : 0.0;                                         \
+        if (want & NL_F) {                                                              \
+            double s, c;                                                                \
+            SINCOS(t, &s, &c);                                                          \
+            double sinc = t != 0 ? s / (t != 0 ? t : 1.0) : 1.0;                        \
+            *f = tame != 0 ? xs + (xs * s) * sinc : x;                                  \
+        }                                                                               \
+        if (want & (NL_DF | NL_D2F)) {                                                  \
+            double s2, c2;                                                              \
+            DOUBLE(t, &s2, &c2);                                                        \
+            double slope = s2 < -0.5 ? (c2 * c2) / (1.0 - s2) : 1.0 + s2;               \
+            double curve = (2.0 * (a + 0.0)) * c2;                                      \
+            if (want & NL_DF) *df = x != x ? x : (tame != 0 ? slope : 1.0);             \
+            if (want & NL_D2F) *d2f = x != x ? x : (tame != 0 ? curve : 0.0);           \
+        }                                                                               \
+    }
+
+NL_SNAKE_POINT(snake_point, snake_sincos, snake_double)
+NL_SNAKE_POINT(snake_libm_point, snake_libm_sincos, snake_libm_double)
+
+/* One hook over a run, SNAKE_BLOCK values at a time: our point, then libm's for the
+ * far values, then the stores (hook 0 f, 1 f', 2 f'', 3 all three, 4 v f'). */
+#define NL_SNAKE_RUN(T, suffix)                                                          \
+    NL_INLINE void snake_run_##suffix(const T *x, const T *v, T *y0, T *y1, T *y2,       \
+                                      ptrdiff_t n, const double *a, int hook) {          \
+        int want = hook == 0 ? NL_F : hook == 1 || hook == 4 ? NL_DF                      \
+                 : hook == 2 ? NL_D2F : NL_F | NL_DF | NL_D2F;                            \
+        double f[SNAKE_BLOCK], d1[SNAKE_BLOCK], d2[SNAKE_BLOCK];                         \
+        for (ptrdiff_t start = 0; start < n; start += SNAKE_BLOCK) {                     \
+            ptrdiff_t m = n - start < SNAKE_BLOCK ? n - start : SNAKE_BLOCK;             \
+            const T *xb = x + start;                                                     \
+            const double *ab = a + start;                                                \
+            /* (one loop per result: gcc vectorises none with all three) */             \
+            if (want & NL_F)                                                             \
+                for (ptrdiff_t i = 0; i < m; i++)                                        \
+                    snake_point((double)xb[i], ab[i], &f[i], &d1[i], &d2[i], NL_F);      \
+            if (want & NL_DF)                                                            \
+                for (ptrdiff_t i = 0; i < m; i++)                                        \
+                    snake_point((double)xb[i], ab[i], &f[i], &d1[i], &d2[i], NL_DF);     \
+            if (want & NL_D2F)                                                           \
+                for (ptrdiff_t i = 0; i < m; i++)                                        \
+                    snake_point((double)xb[i], ab[i], &f[i], &d1[i], &d2[i], NL_D2F);    \
+            for (ptrdiff_t i = 0; i < m; i++)                                            \
+                if (snake_far((double)xb[i], ab[i]))                                     \
+                    snake_libm_point((double)xb[i], ab[i], &f[i], &d1[i], &d2[i], want); \
+            for (ptrdiff_t i = 0; i < m; i++) {                                          \
+                if (hook == 0 || hook == 3) y0[start + i] = (T)f[i];                     \
+                if (hook == 1) y0[start + i] = (T)d1[i];                                 \
+                if (hook == 2) y0[start + i] = (T)d2[i];                                 \
+                if (hook == 3) y1[start + i] = (T)d1[i], y2[start + i] = (T)d2[i];       \
+                if (hook == 4) y0[start + i] = (T)((double)v[start + i] * d1[i]);        \
+            }                                                                            \
+        }                                                                                \
+    }                                                                                    \
+    static void snake_f_##suffix(const void *x, const void *v, void *y0, void *y1,      \
+                                 void *y2, ptrdiff_t n, const double *a,                \
+                                 const double *b) {                                     \
+        (void)b;                                                                        \
+        snake_run_##suffix(x, v, y0, y1, y2, n, a, 0);                                  \
+    }                                                                                   \
+    static void snake_df_##suffix(const void *x, const void *v, void *y0, void *y1,     \
+                                  void *y2, ptrdiff_t n, const double *a,               \
+                                  const double *b) {                                    \
+        (void)b;                                                                        \
+        snake_run_##suffix(x, v, y0, y1, y2, n, a, 1);                                  \
+    }                                                                                   \
+    static void snake_d2f_##suffix(const void *x, const void *v, void *y0, void *y1,    \
+                                   void *y2, ptrdiff_t n, const double *a,              \
+                                   const double *b) {                                   \
+        (void)b;                                                                        \
+        snake_run_##suffix(x, v, y0, y1, y2, n, a, 2);                                  \
+    }                                                                                   \
+    static void snake_derivatives_##suffix(const void *x, const void *v, void *y0,      \
+                                           void *y1, void *y2, ptrdiff_t n,             \
+                                           const double *a, const double *b) {          \
+        (void)b;                                                                        \
+        snake_run_##suffix(x, v, y0, y1, y2, n, a, 3);                                  \
+    }                                                                                   \
+    static void snake_product_##suffix(const void *x, const void *v, void *y0,          \
+                                       void *y1, void *y2, ptrdiff_t n,                 \
+                                       const double *a, const double *b) {              \
+        (void)b;                                                                        \
+        snake_run_##suffix(x, v, y0, y1, y2, n, a, 4);                                  \
+    }
+
+NL_SNAKE_RUN(float, f32)
+NL_SNAKE_RUN(double, f64)
+
 NL_UNIT_LOOPS(prelu, float, f32)
 NL_UNIT_LOOPS(prelu, double, f64)
 NL_UNIT_LOOPS(lgrelu, float, f32)
@@ -149,5 +345,6 @@ const nl_unit_family nl_unit_families[] = {
     {"lgrelu", 2, NL_UNIT_HOOKS(lgrelu, f32), NL_UNIT_HOOKS(lgrelu, f64)},
     {"elu_learnable", 1, NL_UNIT_HOOKS(elu_learnable32, f32),
      NL_UNIT_HOOKS(elu_learnable64, f64)},
+    {"snake", 1, NL_UNIT_HOOKS(snake, f32), NL_UNIT_HOOKS(snake, f64)},
     {NULL, 0, {NULL, NULL, NULL, NULL, NULL}, {NULL, NULL, NULL, NULL, NULL}},
 };

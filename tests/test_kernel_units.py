@@ -1,5 +1,6 @@
 """Compiled unit loops (csrc/units.c): prelu (a learned slope per unit), lgrelu (a
-learned gain and leak per unit) and elu_learnable (alpha, or its log, per unit).
+learned gain and leak per unit), elu_learnable (alpha, or its log, per unit) and
+snake (its frequency per unit).
 
 The loops see the array as (outer, units, inner) around the activation's axis; every
 hook gives the array-API path's bits, float32 and float64, signed zeros and NaN
@@ -20,6 +21,9 @@ SPECIAL = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-300, -1e-300, 1.0, -1.0, 5e-32
 # Slopes that each formula branch cares about: 0 and -0 (f is 0, not 0 * -inf), NaN,
 # above 1 (f' at 0 is the smaller of 1 and a), huge, subnormal.
 SLOPES = [0.0, -0.0, np.nan, 2.5, -1e300, 1e-310]
+# snake's frequencies: tiny (f is x), and large enough that t = alpha x leaves our
+# sin and cos for libm's (beyond 2^15), overflows, or is near a multiple of pi/2.
+SNAKE_ALPHAS = [1e-300, 5e5, 1e10, 0.5, 3e300, -2.0, np.pi / 2]
 # lgrelu's learned values (its slopes are their exp): 0, -0, NaN, overflow, underflow.
 LOGS = [0.0, -0.0, np.nan, 800.0, -800.0, 0.5]
 
@@ -39,6 +43,9 @@ LAYOUTS = [
     ("elu_learnable(axis=-1)", (500, 200)),
     ("elu_learnable(log=True, axis=1)", (2, 9, 40_000)),
     ("elu_learnable", (70_001,)),
+    ("snake(axis=-1)", (500, 200)),
+    ("snake(axis=1)", (2, 9, 40_000)),
+    ("snake", (70_001,)),
 ]
 
 
@@ -52,7 +59,7 @@ def _prelu(spec: str, shape: tuple[int, ...], rng: np.random.Generator) -> nl.Ac
         # the leak's specials one place on from the gain's
         specials = {
             "slope": SLOPES,
-            "alpha": SLOPES,
+            "alpha": SNAKE_ALPHAS if act.name == "snake" else SLOPES,
             "gain": LOGS,
             "leak": LOGS[1:] + LOGS[:1],
         }[name]
@@ -88,17 +95,32 @@ def test_unit_loops_give_the_array_api_paths_bits(spec, shape, dtype, threads, b
     with kernels.disabled():
         reference = _calls(act, x, v)
     bits = np.uint32 if dtype == np.float32 else np.uint64
-    # elu_learnable's float64 path has libm's exp and expm1 (within an ulp), the loops
-    # their own (correctly rounded but for near-ties): a few ulp apart at most
-    ulps = 3 if dtype == np.float64 and spec.startswith("elu_learnable") else 0
-    for mine, theirs in zip(ours, reference, strict=True):
+    # elu_learnable's and snake's float64 paths have libm's exp, expm1, sin and cos
+    # (within an ulp), the loops their own (as accurate): a few ulp apart, of the
+    # results or of the terms they sum (snake's f = x + sin(t)^2/alpha may cancel)
+    libm = dtype == np.float64 and act.name in ("elu_learnable", "snake")
+    sizes = _term_sizes(act, x, v) if libm else [None] * len(ours)
+    for mine, theirs, size in zip(ours, reference, sizes, strict=True):
         assert mine.dtype == dtype and mine.shape == shape
         same = (mine.view(bits) == theirs.view(bits)) | (np.isnan(mine) & np.isnan(theirs))
-        if ulps:
+        if size is not None:
             with np.errstate(invalid="ignore"):  # (inf - inf where both are inf)
-                near = np.abs(mine - theirs) <= ulps * np.spacing(np.abs(theirs))
+                error = np.abs(mine - theirs)
+                near = error <= 8 * np.finfo(np.float64).eps * (np.abs(theirs) + size)
             same |= np.isfinite(theirs) & near & (np.signbit(mine) == np.signbit(theirs))
         assert same.all(), (mine[~same][:5], theirs[~same][:5])
+
+
+def _term_sizes(act: nl.Activation, x: np.ndarray, v: np.ndarray) -> list[np.ndarray]:
+    """For each result of :func:`_calls`, the size of the terms it sums beside its own
+    (snake's f = x + ..., f' = 1 + sin 2t, f'' = 2 alpha cos 2t; elu_learnable's are
+    products: none)."""
+    if act.name != "snake":
+        return [np.zeros_like(x)] * 8
+    with np.errstate(invalid="ignore"):
+        f, d1 = np.nan_to_num(np.abs(x)), np.ones_like(x)
+    d2 = 2 * np.nanmax(np.abs(act.params["alpha"])) * d1
+    return [f, d1, d2, f, d1, d2, np.abs(v) * 2, np.abs(v) * 2]
 
 
 def test_float64_elu_learnable_loops_are_as_accurate_as_the_path():
@@ -139,7 +161,7 @@ def test_prelu_loops_write_into_out_and_in_place(threads):
 
 
 def test_other_learnable_activations_have_no_unit_loops():
-    for spec in ["maxout:3", "pau", "snake", "swish_learnable"]:
+    for spec in ["maxout:3", "pau", "swish_learnable"]:
         assert kernels.lookup_units(nl.get(spec), "_f", np.dtype(np.float64)) is None
 
 
@@ -157,3 +179,25 @@ def test_a_bad_call_of_a_unit_loop_is_an_error():
         _kernels.run_units(index, 0, 1, slopes, 2, 2, 1, x, x)
     with pytest.raises(TypeError, match="this hook takes 4 arrays"):
         _kernels.run_units(index, 3, 1, slopes, 3, 2, 1, x, x)
+
+
+def test_snake_loops_sin_and_cos_are_within_an_ulp():
+    mpmath = pytest.importorskip("mpmath")
+    act = nl.get("snake").clone()
+    act.set_params({"alpha": 0.5})  # f'' = 2 alpha cos(2 alpha x) = cos x, exactly
+    assert kernels.lookup_units(act, "_d2f", np.dtype(np.float64)) is not None
+    rng = np.random.default_rng(8)
+    x = np.concatenate(
+        [
+            rng.uniform(-7, 7, 600),
+            np.exp(rng.uniform(-40, np.log(2.0**15), 600)) * rng.choice([-1, 1], 600),
+            np.exp(rng.uniform(np.log(2.0**15), 60, 100)),  # libm's, beyond our range
+            np.pi / 2 * np.arange(-40, 41),  # near the zeros of cos
+        ]
+    )
+    ours = act.grad2(x)
+    mpmath.mp.dps = 40
+    for value, cosine in zip(x, ours):
+        truth = mpmath.cos(mpmath.mpf(float(value)))
+        ulp = float(np.spacing(abs(float(truth))))
+        assert float(abs(mpmath.mpf(float(cosine)) - truth)) <= 0.75 * ulp, value

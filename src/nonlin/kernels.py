@@ -493,6 +493,10 @@ def _elu_learnable_values(act: Any) -> np.ndarray:
     return np.asarray(act.params["alpha"], dtype=np.float64).reshape(1, -1)
 
 
+def _snake_values(act: Any) -> np.ndarray:
+    return np.asarray(act.params["alpha"], dtype=np.float64).reshape(1, -1)
+
+
 # Activations with learned values per unit that have unit loops (csrc/units.c), by
 # canonical name: the float64 values a loop takes, one row per value, one column per
 # unit (one column where they are shared).
@@ -500,6 +504,7 @@ UNIT_FAMILIES: dict[str, Callable[[Any], np.ndarray]] = {
     "prelu": _prelu_values,
     "lgrelu": _lgrelu_values,
     "elu_learnable": _elu_learnable_values,
+    "snake": _snake_values,
 }
 
 
@@ -546,7 +551,7 @@ class BoundUnitLoop(NamedTuple):
 @lru_cache(maxsize=1024)
 def lookup_units(act: Any, hook: str, dtype: np.dtype) -> UnitLoop | None:
     """The compiled unit loop for ``hook`` of a learnable ``act`` (prelu, lgrelu,
-    elu_learnable), or None."""
+    elu_learnable, snake), or None."""
     if not enabled() or hook not in HOOKS or dtype not in _DTYPES:
         return None
     if not type(act).__module__.startswith("nonlin.catalog."):

@@ -404,12 +404,18 @@ def test_the_direct_route_gives_the_engine_results(spec, method, dtype, shape, t
         assert_same_bits(ours.reshape(-1), np.asarray(reference).reshape(-1), x.reshape(-1))
 
 
-def test_the_direct_route_is_taken_only_where_it_applies(monkeypatch):
+def _counted(monkeypatch, name: str) -> list[int]:
+    """Calls of ``engine.<name>`` from now on, one entry each (the loops must be built)."""
     if not kernels.enabled():
         pytest.skip("the compiled extension is not built")
-    taken = []
-    original = engine.run_direct
-    monkeypatch.setattr(engine, "run_direct", lambda *a: taken.append(1) or original(*a))
+    taken: list[int] = []
+    original = getattr(engine, name)
+    monkeypatch.setattr(engine, name, lambda *a: taken.append(1) or original(*a))
+    return taken
+
+
+def test_the_direct_route_is_taken_only_where_it_applies(monkeypatch):
+    taken = _counted(monkeypatch, "run_direct")
     act = nl.get("tanh")
     x = np.linspace(-3, 3, 1000, dtype=np.float32)
     act(x)
@@ -454,11 +460,7 @@ def test_the_direct_route_of_row_loops_gives_the_engine_results(spec, hook, dtyp
 
 
 def test_the_direct_route_of_row_loops_is_taken_only_where_it_applies(monkeypatch):
-    if not kernels.enabled():
-        pytest.skip("the compiled extension is not built")
-    taken = []
-    original = engine.run_rows_direct
-    monkeypatch.setattr(engine, "run_rows_direct", lambda *a: taken.append(1) or original(*a))
+    taken = _counted(monkeypatch, "run_rows_direct")
     act = nl.get("glu")
     x = np.linspace(-3, 3, 1000, dtype=np.float32).reshape(10, 100)
     dy = np.ones((10, 50), dtype=np.float32)
